@@ -1,0 +1,1 @@
+"""The ``mynumber`` command line."""

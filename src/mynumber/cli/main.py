@@ -1,0 +1,33 @@
+"""Entry point of the ``mynumber`` command: registers the command groups and turns errors into one line."""
+
+import click
+import typer
+
+from mynumber.cli import deployment, number
+from mynumber.cli.output import fail
+from mynumber.errors import MyNumberError
+
+app = typer.Typer(
+    name="mynumber",
+    help="A national individual-number system: numbers, register, card, network, ledger, portal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(number.app, name="number")
+deployment.register(app)
+
+
+def main() -> None:
+    """Run the command line; an error the user can fix becomes one line and a non-zero exit."""
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(prog_name="mynumber", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("interrupted", code=130)
+    except click.exceptions.ClickException as exc:
+        fail(f"{exc.format_message()} (see 'mynumber --help')", code=exc.exit_code)
+    except MyNumberError as exc:
+        fail(str(exc))
+    if isinstance(status, int) and status:
+        raise SystemExit(status)

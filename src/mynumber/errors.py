@@ -1,0 +1,33 @@
+"""The root of every error mynumber raises on purpose.
+
+Each domain adds its own subclasses next to its code; an edge (HTTP route, CLI command) maps them
+to a problem details response or a one-line message through a single table::
+
+    MyNumberError
+     +-- InvalidNumber (ValueError)            mynumber.numbers.exceptions
+     |    +-- InvalidLength
+     |    +-- InvalidFormat
+     |    +-- InvalidChecksum
+     +-- ConfigurationError                    mynumber.settings, mynumber.keys, mynumber.deployment
+     +-- StorageError                          mynumber.storage
+     +-- NodeError                             mynumber.nodes
+          +-- NodeUnavailable
+
+Messages say what was wrong and what to do about it, in the words of the people running the system.
+"""
+
+
+class MyNumberError(Exception):
+    """Something the operator or the caller can act on went wrong."""
+
+    #: A short, stable, machine-readable name; it becomes the problem type of an HTTP error.
+    code: str = "error"
+
+    def __init__(self, message: str) -> None:
+        """Keep the one-line message that says what was wrong and what to do."""
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        """Return the message as given."""
+        return self.message

@@ -1,0 +1,247 @@
+"""Validation and check digits over NumPy arrays: millions of numbers in one call.
+
+The functions take a one-dimensional array (or anything ``numpy.asarray`` turns into one) of text
+(``str_`` or ``bytes_``) or of non-negative integers (the number's digits, leading zeros implied)
+and answer for every element at once. Text that is exactly the number's ASCII digits goes through
+the vector path; any other element (separators, full-width digits, a wrong length) is answered by
+the format's scalar ``is_valid``, so both paths always agree.
+
+Text is packed into 32-bit words, four ASCII digits a word, and worked on a word at a time: one
+test finds every byte that is not an ASCII digit, and one multiplication forms the weighted digit
+sum of the word in its top byte (each digit is at most 9 and each weight at most 7, so no partial
+sum overflows a byte). Integers are cut into chunks of four digits whose weighted sums come from
+tables. The rules are those of the format modules ``individual``, ``corporate`` and
+``resident_code``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from mynumber.numbers import corporate, individual, resident_code
+
+_Scalar = Callable[[str], bool]
+_WORD = np.dtype("<u4")
+_ZEROS = np.uint32(0x30303030)
+_HIGH_BITS = np.uint32(0x80808080)
+_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class _Format:
+    """Where a format's check digit sits, the weights of its base digits and its rule."""
+
+    base_weights: tuple[int, ...]
+    check_first: bool
+    modulus: int
+
+    @property
+    def length(self) -> int:
+        """Return the number of digits, check digit included."""
+        return len(self.base_weights) + 1
+
+    @property
+    def words(self) -> int:
+        """Return how many 4-digit words hold the number."""
+        return (self.length + 3) // 4
+
+    @property
+    def padding(self) -> int:
+        """Return how many '0' bytes pad the number on the left to whole words."""
+        return 4 * self.words - self.length
+
+    @property
+    def check_index(self) -> int:
+        """Return the byte of the check digit in the padded text."""
+        return self.padding if self.check_first else 4 * self.words - 1
+
+    @cached_property
+    def text_weights(self) -> tuple[int, ...]:
+        """Return the weight of every byte of the padded text (0 for padding and check digit)."""
+        if self.check_first:
+            return (0,) * (self.padding + 1) + self.base_weights
+        return (0,) * self.padding + self.base_weights + (0,)
+
+    @cached_property
+    def chunk_sums(self) -> list[NDArray[np.uint32]]:
+        """Return, per 4-digit chunk of the base digits, the weighted sum of each value 0..9999."""
+        width = 4 * ((len(self.base_weights) + 3) // 4)
+        weights = (0,) * (width - len(self.base_weights)) + self.base_weights
+        digits = np.arange(_CHUNK)[:, None] // 10 ** np.arange(3, -1, -1) % 10
+        return [
+            (digits @ np.array(weights[start : start + 4])).astype(np.uint32)
+            for start in range(0, width, 4)
+        ]
+
+    @cached_property
+    def _check_by_sum(self) -> NDArray[np.uint32]:
+        """Return the check digit for every possible weighted sum of the base digits."""
+        sums = np.arange(9 * sum(self.base_weights) + 1)
+        remainder = sums % self.modulus
+        if self.modulus == 9:  # Corporate Number: 9 - r
+            checks = 9 - remainder
+        else:  # mod 11 formats: 0 when r <= 1, else 11 - r
+            checks = np.where(remainder <= 1, 0, 11 - remainder)
+        return checks.astype(np.uint32)
+
+    def expected_check(self, sums: NDArray[np.uint32]) -> NDArray[np.uint32]:
+        """Return the check digit the rule gives for the weighted sums of the base digits.
+
+        Where the digits were not all digits the sum may exceed the table; those elements are
+        invalid anyway and get an arbitrary answer.
+        """
+        table = self._check_by_sum
+        return table.take(sums, mode="clip")
+
+
+INDIVIDUAL = _Format(individual.WEIGHTS, check_first=False, modulus=11)
+CORPORATE = _Format(corporate.WEIGHTS, check_first=True, modulus=9)
+RESIDENT_CODE = _Format(resident_code.WEIGHTS, check_first=False, modulus=11)
+
+
+def individual_is_valid(numbers: ArrayLike) -> NDArray[np.bool_]:
+    """Say for every element whether it is a valid Individual Number.
+
+    >>> individual_is_valid(["621498320257", "621498320258", "6214 9832 0257", "６２１４９８３２０２５７"]).tolist()
+    [True, False, True, True]
+    >>> individual_is_valid(np.array([23456789013, 23456789014, 10**12 + 7], dtype=np.uint64)).tolist()
+    [True, False, False]
+    """
+    return _is_valid(numbers, INDIVIDUAL, individual.is_valid)
+
+
+def corporate_is_valid(numbers: ArrayLike) -> NDArray[np.bool_]:
+    """Say for every element whether it is a valid Corporate Number.
+
+    >>> corporate_is_valid(np.array([b"5835678256246", b"2835678256246"])).tolist()
+    [True, False]
+    """
+    return _is_valid(numbers, CORPORATE, corporate.is_valid)
+
+
+def resident_code_is_valid(codes: ArrayLike) -> NDArray[np.bool_]:
+    """Say for every element whether it is a valid resident record code.
+
+    >>> resident_code_is_valid(np.array([12345678903, 12345678904], dtype=np.uint64)).tolist()
+    [True, False]
+    """
+    return _is_valid(codes, RESIDENT_CODE, resident_code.is_valid)
+
+
+def individual_check_digits(bases: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Return the check digit of every 11-digit base of an Individual Number.
+
+    >>> individual_check_digits(np.array([62149832025, 2345678901], dtype=np.uint64)).tolist()
+    [7, 3]
+    """
+    return _check_digits(bases, INDIVIDUAL)
+
+
+def resident_code_check_digits(random_digits: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Return the check digit of every 10 random digits of a resident record code.
+
+    >>> resident_code_check_digits(np.array([1234567890], dtype=np.uint64)).tolist()
+    [3]
+    """
+    return _check_digits(random_digits, RESIDENT_CODE)
+
+
+def _check_digits(bases: NDArray[np.uint64], spec: _Format) -> NDArray[np.uint64]:
+    """Return the check digit of every base under the format's rule."""
+    sums = _sums_of_integers(np.asarray(bases, dtype=np.uint64), spec)
+    return spec.expected_check(sums).astype(np.uint64)
+
+
+def _is_valid(values: ArrayLike, spec: _Format, scalar: _Scalar) -> NDArray[np.bool_]:
+    """Validate every element: the vector path for plain digits, ``scalar`` for the rest."""
+    array = np.asarray(values).reshape(-1)
+    if array.dtype.kind in "iu":
+        return _integers_valid(array, spec)
+    if array.dtype.kind in "SU":
+        words, regular = _words_of_text(array, spec)
+        valid = regular & _words_valid(words, spec)
+    else:
+        regular = np.zeros(array.shape, dtype=np.bool_)
+        valid = regular.copy()
+    for index in np.flatnonzero(~regular):
+        valid[index] = scalar(_as_text(array[index]))
+    return valid
+
+
+def _integers_valid(array: NDArray[np.integer], spec: _Format) -> NDArray[np.bool_]:
+    """Validate integers: in range, and the check digit matches the base digits."""
+    in_range = (array >= 0) & (array < 10**spec.length)
+    values = array.astype(np.uint64, copy=False)
+    if not in_range.all():
+        values = np.where(in_range, values, np.uint64(0))
+    if spec.check_first:
+        check, base = np.divmod(values, np.uint64(10 ** (spec.length - 1)))
+    else:
+        base, check = np.divmod(values, np.uint64(10))
+    return in_range & (check == spec.expected_check(_sums_of_integers(base, spec)))
+
+
+def _sums_of_integers(bases: NDArray[np.uint64], spec: _Format) -> NDArray[np.uint32]:
+    """Return the weighted digit sum of every base, four digits at a time from the right."""
+    tables = spec.chunk_sums
+    total = np.zeros(bases.shape[0], dtype=np.uint32)
+    rest = bases
+    for table in reversed(tables):
+        quotient = rest // np.uint64(_CHUNK)
+        total += table.take(rest - quotient * np.uint64(_CHUNK))
+        rest = quotient
+    return total
+
+
+def _words_valid(words: NDArray[np.uint32], spec: _Format) -> NDArray[np.bool_]:
+    """Say for every number (a column of words) whether its bytes are digits and its check matches."""
+    invalid = np.zeros(words.shape[1], dtype=np.uint32)
+    total = np.zeros(words.shape[1], dtype=np.uint32)
+    for index, row in enumerate(words):
+        # A byte c is an ASCII digit when c < 0x80, (c & 0x7f) + 0x46 < 0x80 (c <= '9') and
+        # (c | 0x80) - 0x30 >= 0x80 (c >= '0'); none of these carries into the next byte.
+        above_nine = (row & np.uint32(0x7F7F7F7F)) + np.uint32(0x46464646)
+        below_zero = ~((row | _HIGH_BITS) - _ZEROS)
+        invalid |= (row | above_nine | below_zero) & _HIGH_BITS
+        w0, w1, w2, w3 = spec.text_weights[4 * index : 4 * index + 4]
+        # Little-endian words: the first digit is the low byte, so its weight is the factor's top byte.
+        total += ((row - _ZEROS) * np.uint32(w3 | w2 << 8 | w1 << 16 | w0 << 24)) >> np.uint32(24)
+    word, byte = divmod(spec.check_index, 4)
+    check = (words[word] >> np.uint32(8 * byte)) & np.uint32(0xFF)
+    return (invalid == 0) & (check - np.uint32(0x30) == spec.expected_check(total))
+
+
+def _words_of_text(
+    array: NDArray[np.str_] | NDArray[np.bytes_], spec: _Format
+) -> tuple[NDArray[np.uint32], NDArray[np.bool_]]:
+    """Pack text into words, one column per element; say which elements are ``length`` bytes."""
+    size = array.shape[0]
+    regular = np.ones(size, dtype=np.bool_)
+    if array.dtype.kind == "U":
+        codes = array.view(np.uint32).reshape(size, -1)
+        if codes.shape[1] >= spec.length:
+            # Any code point above 0x7f would be cut down to a byte: leave those to the scalar path.
+            combined = codes[:, 0].copy()
+            for column in codes[:, 1 : spec.length].T:
+                combined |= column
+            regular &= combined <= 0x7F
+    else:
+        codes = array.view(np.uint8).reshape(size, -1)
+    if codes.shape[1] < spec.length:
+        return np.zeros((spec.words, size), dtype=_WORD), np.zeros(size, dtype=np.bool_)
+    if codes.shape[1] > spec.length:
+        regular &= ~codes[:, spec.length :].any(axis=1)  # longer text: not for the vector path
+    regular &= codes[:, spec.length - 1] != 0  # shorter text ends in NUL padding
+    padded = np.full((size, 4 * spec.words), 0x30, dtype=np.uint8)
+    padded[:, spec.padding :] = codes[:, : spec.length]
+    return np.ascontiguousarray(padded.view(_WORD).T), regular
+
+
+def _as_text(element: object) -> str:
+    """Return an element for the scalar path: bytes as ASCII text, anything else unchanged."""
+    if isinstance(element, bytes):
+        return element.decode("ascii", errors="replace")
+    return element  # type: ignore[return-value]  # the scalar path rejects whatever is not text
