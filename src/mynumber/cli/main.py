@@ -1,4 +1,4 @@
-"""Entry point of the ``mynumber`` command: registers the command groups and turns errors into one line."""
+"""The ``mynumber`` command: registers the command groups and turns errors into one line."""
 
 import click
 import typer

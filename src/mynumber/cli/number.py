@@ -11,7 +11,10 @@ from mynumber.numbers import corporate, individual, resident_code
 from mynumber.numbers.cleaning import clean
 from mynumber.numbers.exceptions import InvalidLength, InvalidNumber
 
-app = typer.Typer(help="Check, format and generate Individual Numbers and the other number formats.", no_args_is_help=True)
+app = typer.Typer(
+    help="Check, format and generate Individual Numbers and the other number formats.",
+    no_args_is_help=True,
+)
 
 
 class Kind(StrEnum):
@@ -40,7 +43,7 @@ def _kind_of(number: str, kind: Kind | None) -> Kind:
         return kind
     length = len(clean(number))
     for candidate, module in _MODULES.items():
-        if module.LENGTH == length:
+        if length == module.LENGTH:
             return candidate
     msg = (
         f"{number!r} has {length} digits: an Individual Number has 12, a Corporate Number 13 and a "
@@ -63,7 +66,13 @@ def check(
         digits = module.validate(number)
     except InvalidNumber as exc:
         emit(
-            {"number": number, "kind": chosen, "valid": False, "error": exc.code, "reason": str(exc)},
+            {
+                "number": number,
+                "kind": chosen,
+                "valid": False,
+                "error": exc.code,
+                "reason": str(exc),
+            },
             as_json=as_json,
             text=f"{number}: invalid: {exc}",
         )
@@ -86,4 +95,8 @@ def format_number(
     module = _MODULES[chosen]
     digits = module.validate(number)
     formatted = module.format(digits)
-    emit({"number": digits, "kind": chosen.value, "formatted": formatted}, as_json=as_json, text=formatted)
+    emit(
+        {"number": digits, "kind": chosen.value, "formatted": formatted},
+        as_json=as_json,
+        text=formatted,
+    )

@@ -81,10 +81,8 @@ class _Format:
         """Return the check digit for every possible weighted sum of the base digits."""
         sums = np.arange(9 * sum(self.base_weights) + 1)
         remainder = sums % self.modulus
-        if self.modulus == 9:  # Corporate Number: 9 - r
-            checks = 9 - remainder
-        else:  # mod 11 formats: 0 when r <= 1, else 11 - r
-            checks = np.where(remainder <= 1, 0, 11 - remainder)
+        # Corporate Number: 9 - r; the mod 11 formats: 0 when r <= 1, else 11 - r.
+        checks = 9 - remainder if self.modulus == 9 else np.where(remainder <= 1, 0, 11 - remainder)
         return checks.astype(np.uint32)
 
     def expected_check(self, sums: NDArray[np.uint32]) -> NDArray[np.uint32]:
@@ -105,9 +103,11 @@ RESIDENT_CODE = _Format(resident_code.WEIGHTS, check_first=False, modulus=11)
 def individual_is_valid(numbers: ArrayLike) -> NDArray[np.bool_]:
     """Say for every element whether it is a valid Individual Number.
 
-    >>> individual_is_valid(["621498320257", "621498320258", "6214 9832 0257", "６２１４９８３２０２５７"]).tolist()
+    >>> texts = ["621498320257", "621498320258", "6214 9832 0257", "６２１４９８３２０２５７"]
+    >>> individual_is_valid(texts).tolist()
     [True, False, True, True]
-    >>> individual_is_valid(np.array([23456789013, 23456789014, 10**12 + 7], dtype=np.uint64)).tolist()
+    >>> integers = np.array([23456789013, 23456789014, 10**12 + 7], dtype=np.uint64)
+    >>> individual_is_valid(integers).tolist()
     [True, False, False]
     """
     return _is_valid(numbers, INDIVIDUAL, individual.is_valid)
@@ -181,7 +181,10 @@ def _integers_valid(array: NDArray[np.integer], spec: _Format) -> NDArray[np.boo
         check, base = np.divmod(values, np.uint64(10 ** (spec.length - 1)))
     else:
         base, check = np.divmod(values, np.uint64(10))
-    return in_range & (check == spec.expected_check(_sums_of_integers(base, spec)))
+    valid: NDArray[np.bool_] = in_range & (
+        check == spec.expected_check(_sums_of_integers(base, spec))
+    )
+    return valid
 
 
 def _sums_of_integers(bases: NDArray[np.uint64], spec: _Format) -> NDArray[np.uint32]:
@@ -197,7 +200,7 @@ def _sums_of_integers(bases: NDArray[np.uint64], spec: _Format) -> NDArray[np.ui
 
 
 def _words_valid(words: NDArray[np.uint32], spec: _Format) -> NDArray[np.bool_]:
-    """Say for every number (a column of words) whether its bytes are digits and its check matches."""
+    """Say for every number (a column of words) whether it is all digits with a matching check."""
     invalid = np.zeros(words.shape[1], dtype=np.uint32)
     total = np.zeros(words.shape[1], dtype=np.uint32)
     for index, row in enumerate(words):
@@ -207,11 +210,14 @@ def _words_valid(words: NDArray[np.uint32], spec: _Format) -> NDArray[np.bool_]:
         below_zero = ~((row | _HIGH_BITS) - _ZEROS)
         invalid |= (row | above_nine | below_zero) & _HIGH_BITS
         w0, w1, w2, w3 = spec.text_weights[4 * index : 4 * index + 4]
-        # Little-endian words: the first digit is the low byte, so its weight is the factor's top byte.
+        # Little-endian words: the first digit is the low byte, its weight the factor's top byte.
         total += ((row - _ZEROS) * np.uint32(w3 | w2 << 8 | w1 << 16 | w0 << 24)) >> np.uint32(24)
     word, byte = divmod(spec.check_index, 4)
     check = (words[word] >> np.uint32(8 * byte)) & np.uint32(0xFF)
-    return (invalid == 0) & (check - np.uint32(0x30) == spec.expected_check(total))
+    valid: NDArray[np.bool_] = (invalid == 0) & (
+        check - np.uint32(0x30) == spec.expected_check(total)
+    )
+    return valid
 
 
 def _words_of_text(
@@ -220,6 +226,7 @@ def _words_of_text(
     """Pack text into words, one column per element; say which elements are ``length`` bytes."""
     size = array.shape[0]
     regular = np.ones(size, dtype=np.bool_)
+    codes: NDArray[np.uint8] | NDArray[np.uint32]
     if array.dtype.kind == "U":
         codes = array.view(np.uint32).reshape(size, -1)
         if codes.shape[1] >= spec.length:

@@ -26,11 +26,11 @@ _TRANSLATION = str.maketrans(FULL_WIDTH_DIGITS, ASCII_DIGITS, SEPARATORS)
 
 
 def clean(number: object) -> str:
-    """Return ``number`` with full-width digits made ASCII and separators removed.
+    r"""Return ``number`` with full-width digits made ASCII and separators removed.
 
     >>> clean("６２１４－９８３２－０２５７")
     '621498320257'
-    >>> clean(" 6214 9832 0257\\n")
+    >>> clean(" 6214 9832 0257\n")
     '621498320257'
     """
     if not isinstance(number, str):
@@ -42,7 +42,7 @@ def clean(number: object) -> str:
 def is_ascii_digits(text: str) -> bool:
     """Say whether ``text`` is one or more of the ASCII digits 0-9 and nothing else.
 
-    >>> is_ascii_digits("0123"), is_ascii_digits("０１２３"), is_ascii_digits("٠١٢٣"), is_ascii_digits("")
-    (True, False, False, False)
+    >>> [is_ascii_digits(text) for text in ("0123", "０１２３", "٠١٢٣", "")]
+    [True, False, False, False]
     """
     return text.isascii() and text.isdigit()

@@ -1,16 +1,17 @@
-"""Corporate Number (法人番号, hōjin bangō): the 13-digit number of every corporation and public body.
+"""Corporate Number (法人番号, hōjin bangō): the 13-digit number of corporations and public bodies.
 
-The check digit comes FIRST, followed by 12 base digits. Rule (法人番号の指定等に関する省令 第2条,
-国税庁): number the base digits from the right, n = 1..12; the weight is 1 for odd n and 2 for even
-n; the check digit is 9 - (weighted sum mod 9), so it is 1..9 and never 0. Employers, banks and the
-other bodies of this system are identified by their Corporate Number.
+The check digit comes FIRST, followed by 12 base digits. Rule (法人番号の指定等に関する省令,
+財務省令第70号, 第2条; National Tax Agency): number the base digits from the right, n = 1..12;
+the weight is 1 for odd n and 2 for even n; the check digit is 9 - (weighted sum mod 9), so it is
+1..9 and never 0. Employers, banks and the other bodies of this system are identified by their
+Corporate Number.
 
 >>> validate("5-8356-7825-6246")
 '5835678256246'
 >>> validate("2835678256246")
 Traceback (most recent call last):
     ...
-mynumber.numbers.exceptions.InvalidChecksum: the check digit of Corporate Number 2835678256246 is wrong (expected 5): check the number for a typing mistake
+mynumber.numbers.exceptions.InvalidChecksum: the check digit ... is wrong (expected 5): ...
 >>> format("4011001098993")
 '4-0110-0109-8993'
 """
@@ -56,7 +57,7 @@ def calc_check_digit(number: str) -> str:
 
 
 def validate(number: str) -> str:
-    """Return the compact number if it is a valid Corporate Number; raise an InvalidNumber if not."""
+    """Return the compact number if it is a valid Corporate Number, else raise InvalidNumber."""
     digits = compact(number)
     if len(digits) != LENGTH:
         msg = f"a {NAME} has {LENGTH} digits, this one has {len(digits)}"
@@ -113,7 +114,7 @@ def is_valid(number: str) -> bool:
 
 
 def format(number: str, separator: str = "-") -> str:  # noqa: A001 - the verb every number module has
-    """Return the number in the National Tax Agency's presentation: check digit, then groups of four.
+    """Return the number as the National Tax Agency prints it: check digit, then groups of four.
 
     >>> format("5835678256246", separator=" ")
     '5 8356 7825 6246'

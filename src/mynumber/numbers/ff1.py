@@ -73,14 +73,17 @@ class FF1:
     def _layout(self, n: int, tweak: bytes) -> _Layout:
         """Compute the constants of steps 1-5 and the constant part of step 6.i."""
         if self.radix**n < MIN_DOMAIN:
-            msg = f"FF1 needs at least {MIN_DOMAIN:,} possible values; {n} digits in radix {self.radix} give fewer"
+            msg = (
+                f"FF1 needs at least {MIN_DOMAIN:,} possible values; "
+                f"{n} digits in radix {self.radix} give fewer"
+            )
             raise InvalidLength(msg)
         u, v, t = n // 2, n - n // 2, len(tweak)
         b = ((self.radix**v - 1).bit_length() + 7) // 8
         d = 4 * ((b + 3) // 4) + 4
         p = bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256])
         p += n.to_bytes(4, "big") + t.to_bytes(4, "big")
-        # P || T || padding is the same in every round: chain the CBC-MAC over its whole blocks once.
+        # P || T || padding is the same in every round: chain the CBC-MAC over its blocks once.
         fixed = p + tweak + bytes((-t - b - 1) % BLOCK)
         whole = len(fixed) - len(fixed) % BLOCK
         chain = bytes(BLOCK)
@@ -101,7 +104,7 @@ class FF1:
         return int.from_bytes(s[: layout.d], "big")
 
     def encrypt(self, text: str, tweak: bytes = b"") -> str:
-        """Return the FF1 encryption of ``text`` (symbols ``0-9a-z`` below the radix) under ``tweak``."""
+        """Return the FF1 encryption of ``text`` (symbols ``0-9a-z`` below the radix)."""
         layout, a, b = self._split(text, tweak)
         for i in range(ROUNDS):
             m = layout.u if i % 2 == 0 else layout.v
@@ -148,7 +151,7 @@ class FF1:
     def _feistel_array(
         self, values: NDArray[np.uint64], digits: int, tweak: bytes, *, decrypt: bool
     ) -> NDArray[np.uint64]:
-        """Run the ten rounds over ``values`` a slice at a time, so the buffers stay in the CPU cache."""
+        """Run the ten rounds over ``values`` a slice at a time: the buffers stay in the cache."""
         layout, high, low = self._split_array(values, digits, tweak)
         rounds = _ArrayRounds(self._ecb, layout, min(high.size, ARRAY_SLICE))
         for start in range(0, high.size, ARRAY_SLICE):
@@ -211,6 +214,7 @@ class _ArrayRounds:
         self._blocks[:, 0] = self._constants[0][0]
         self._number = np.empty(size, dtype=">u8")
         self._output = np.empty(size * BLOCK + BLOCK, dtype=np.uint8)
+        self._output_view = memoryview(self._output.data).cast("B")
         self._y = np.empty(size, dtype=np.uint64)
         self._quotient = np.empty(size, dtype=np.uint64)
         self._moduli = [
@@ -218,7 +222,7 @@ class _ArrayRounds:
         ]
 
     def mix(self, i: int, a: NDArray[np.uint64], b: NDArray[np.uint64]) -> None:
-        """Encryption round ``i``: set ``a`` to (a + y(b)) mod radix^m, in place (steps 6.i-6.vi)."""
+        """Encryption round ``i``: set ``a`` to (a + y(b)) mod radix^m in place (steps 6.i-6.vi)."""
         y = self._values(i, b)
         a += y
         self._reduce(a, self._moduli[i])
@@ -251,7 +255,7 @@ class _ArrayRounds:
         )
         np.copyto(number, half)
         np.bitwise_xor(number.view("<u8"), self._constants[i][1], out=blocks[:, 1])
-        self._ecb.update_into(memoryview(blocks).cast("B"), self._output)
+        self._ecb.update_into(memoryview(blocks.data).cast("B"), self._output_view)
         np.copyto(y, self._output[: size * BLOCK].view(">u8")[::2])
         np.floor_divide(y, self._moduli[i], out=quotient)
         quotient *= self._moduli[i]

@@ -1,7 +1,7 @@
 """How the number authority makes an Individual Number from a resident record code (番号法 第8条).
 
 The municipality sends only the resident record code; the authority returns the number. The law
-asks three things of the conversion (番号法 第8条第2項, 施行令 第8条):
+asks three things of the conversion (番号法 第8条第2項):
 
 1. the number differs from every number ever issued, replaced ones included;
 2. it is obtained by converting the resident record code;
@@ -12,8 +12,8 @@ The authority's conversion: the 10 random digits of the code and a one-digit gen
 FF1 (NIST SP 800-38G) under the authority's secret AES key permutes them into the 11 base digits;
 the public check digit completes the number. FF1 is a permutation, so distinct (code, generation)
 pairs give distinct numbers: uniqueness holds by construction, with no table of issued numbers to
-consult. Without the key the mapping cannot be inverted. A person can hold at most ten numbers over a
-lifetime.
+consult. Without the key the mapping cannot be inverted. A person can hold at most ten numbers
+over a lifetime.
 """
 
 import numpy as np
@@ -46,21 +46,23 @@ class NumberGenerator:
         base = self._ff1.encrypt(f"{random_digits}{generation}")
         return base + individual.calc_check_digit(base)
 
-    def numbers_for(
-        self, codes: NDArray[np.uint64], generation: int = 0
-    ) -> NDArray[np.uint64]:
+    def numbers_for(self, codes: NDArray[np.uint64], generation: int = 0) -> NDArray[np.uint64]:
         """Return the numbers of many resident record codes at once, as 12-digit integers.
 
         ``codes`` holds the 11-digit codes (check digit included) as integers. Print a result with
         ``f"{number:012d}"``: numbers may start with zeros.
 
-        >>> NumberGenerator(bytes(range(32))).numbers_for(np.array([12345678903], dtype=np.uint64)).tolist()
+        >>> generator = NumberGenerator(bytes(range(32)))
+        >>> generator.numbers_for(np.array([12345678903], dtype=np.uint64)).tolist()
         [352057464201]
         """
         _check_generation(generation)
         codes = np.asarray(codes)
         if codes.dtype != np.uint64 or codes.ndim != 1:
-            msg = f"resident record codes come as a one-dimensional uint64 array, not {codes.ndim}-d {codes.dtype}"
+            msg = (
+                "resident record codes come as a one-dimensional uint64 array, "
+                f"not a {codes.ndim}-d {codes.dtype} array"
+            )
             raise InvalidFormat(msg)
         invalid = np.flatnonzero(~bulk.resident_code_is_valid(codes))
         if invalid.size:

@@ -1,12 +1,12 @@
 """Resident record code (住民票コード, jūminhyō kōdo): the 11-digit code of a resident record.
 
-Ten random digits and one check digit, assigned by the basic resident register (住民基本台帳法
-第7条第13号, 第30条の2). The register sends only this code to the number authority, which converts it
-into the Individual Number (番号法 第8条; see ``mynumber.numbers.generator``).
+Ten random digits and one check digit, assigned by the basic resident register
+(住民基本台帳法 第7条第13号, 第30条の2). The register sends only this code to the number authority,
+which converts it into the Individual Number (番号法 第8条; see ``mynumber.numbers.generator``).
 
 The real check-digit rule of the code is not published. This project applies the Individual
-Number's mod-11 rule (総務省令第85号 第5条) to the 10 random digits, with the weights 5 4 3 2 7 6 5 4 3 2
-(n + 1 for n <= 6 and n - 5 above, n counted from the right), and says so here.
+Number's mod-11 rule (総務省令第85号 第5条) to the 10 random digits, with the weights
+5 4 3 2 7 6 5 4 3 2 (n + 1 for n <= 6 and n - 5 above, n counted from the right), and says so.
 
 >>> validate("12345 67890 3")
 '12345678903'
@@ -44,7 +44,7 @@ def calc_check_digit(number: str) -> str:
 
 
 def validate(number: str) -> str:
-    """Return the compact code if it is a valid resident record code; raise an InvalidNumber if not."""
+    """Return the compact code if it is a valid resident record code, else raise InvalidNumber."""
     digits = compact(number)
     if len(digits) != LENGTH:
         msg = f"a {NAME} has {LENGTH} digits, this one has {len(digits)}"
