@@ -1,0 +1,1 @@
+"""One directory of revisions per node kind."""

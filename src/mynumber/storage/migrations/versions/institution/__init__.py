@@ -1,0 +1,1 @@
+"""Revisions of the institution node's database (Alembic branch ``institution``)."""

@@ -1,0 +1,1 @@
+"""Revisions of the oversight node's database (Alembic branch ``oversight``)."""

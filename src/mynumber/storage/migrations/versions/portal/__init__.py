@@ -1,0 +1,1 @@
+"""Revisions of the portal node's database (Alembic branch ``portal``)."""

@@ -1,0 +1,1 @@
+"""Revisions of the registry node's database (Alembic branch ``registry``)."""
