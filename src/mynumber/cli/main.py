@@ -1,6 +1,5 @@
 """The ``mynumber`` command: registers the command groups and turns errors into one line."""
 
-import click
 import typer
 
 from mynumber.cli import deployment, number
@@ -23,9 +22,9 @@ def main() -> None:
     command = typer.main.get_command(app)
     try:
         status = command.main(prog_name="mynumber", standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         fail("interrupted", code=130)
-    except click.exceptions.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors: an unknown option, a missing argument
         fail(f"{exc.format_message()} (see 'mynumber --help')", code=exc.exit_code)
     except MyNumberError as exc:
         fail(str(exc))

@@ -104,7 +104,7 @@ def is_valid(number: str) -> bool:
         if len(number) == LENGTH and number[0] in "123456789":
             total = _CHUNKS[number[1:5]] + _CHUNKS[number[5:9]] + _CHUNKS[number[9:]]
             return number[0] == _CHECK_BY_REMAINDER[total % 9]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, IndexError):  # not a plain 13-digit string
         pass
     try:
         validate(number)

@@ -139,7 +139,7 @@ def is_valid(number: str) -> bool:
     try:
         completes = _TAIL[number[8:]]
         return completes[(_HEAD[number[:4]] + _MIDDLE[number[4:8]]) % 11]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, IndexError):  # not a plain 12-digit string
         pass
     try:
         validate(number)

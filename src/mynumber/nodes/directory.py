@@ -1,0 +1,151 @@
+"""A deployment directory on disk: create it, open it, migrate its databases.
+
+``HOME`` holds ``deployment.toml`` (:mod:`mynumber.deployment`), ``keys/<node-id>/``
+(:mod:`mynumber.keys`) and, by default, ``data/<node-id>.sqlite3``. These are the steps the
+commands ``mynumber init``, ``db upgrade``, ``serve`` and ``demo`` are made of.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from mynumber.deployment import (
+    DEFAULT_DATABASE_URL_TEMPLATE,
+    Deployment,
+    NodeSpec,
+    default_deployment,
+    deployment_file,
+    read_deployment,
+    write_deployment,
+)
+from mynumber.keys import (
+    DEMO_REFUSAL,
+    KEYS_DIRECTORY,
+    DemoKeysRefusedError,
+    NodeKeys,
+    create_node_keys,
+    load_node_keys,
+)
+from mynumber.nodes.exceptions import NodeError
+from mynumber.settings import ConfigurationError, Settings
+from mynumber.storage import StorageError, claim_database, create_engine, upgrade
+
+DATA_DIRECTORY: Final = "data"
+
+
+@dataclass(frozen=True)
+class OpenDeployment:
+    """A deployment read from its directory, with the checked keys of the nodes opened."""
+
+    home: Path
+    deployment: Deployment
+    #: The keys of the nodes this process works with, by node id, in deployment order.
+    keys: Mapping[str, NodeKeys]
+
+    def specs(self) -> tuple[NodeSpec, ...]:
+        """Return the specs of the nodes opened, in deployment order."""
+        return tuple(spec for spec in self.deployment.nodes if spec.id in self.keys)
+
+
+@dataclass(frozen=True)
+class MigratedNode:
+    """A node whose database :func:`upgrade_databases` brought to its head."""
+
+    spec: NodeSpec
+    migration_head: str
+
+
+def init_deployment(
+    home: Path, *, demo: bool = False, database_url_template: str | None = None
+) -> Deployment:
+    """Create a deployment directory: fresh keys for every node, then ``deployment.toml``.
+
+    Refuses a directory that already holds a deployment or keys. With ``demo`` the deployment
+    and its keys are marked as the demo's, and refused outside it.
+    """
+    if deployment_file(home).exists() or (home / KEYS_DIRECTORY).exists():
+        msg = f"{home}: a deployment or its keys already exist here; choose an empty directory"
+        raise ConfigurationError(msg)
+    deployment = default_deployment(
+        demo=demo, database_url_template=database_url_template or DEFAULT_DATABASE_URL_TEMPLATE
+    )
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if database_url_template is None:
+            (home / DATA_DIRECTORY).mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        msg = f"{home}: cannot create the deployment directory ({exc.strerror})"
+        raise ConfigurationError(msg) from exc
+    for spec in deployment.nodes:
+        create_node_keys(home, spec.id, spec.kind, demo=demo)
+    write_deployment(home, deployment)
+    return deployment
+
+
+def ensure_demo_deployment(home: Path) -> tuple[Deployment, bool]:
+    """Return the demo deployment at ``home``, creating it on first use; True if just created.
+
+    A directory that holds a real deployment is refused: the demo never touches real keys.
+    """
+    if not deployment_file(home).exists():
+        return init_deployment(home, demo=True), True
+    deployment = read_deployment(home)
+    if not deployment.demo:
+        msg = (
+            f"{home} holds a real deployment, not a demo; run the demo in another directory, "
+            f"or serve this one with `mynumber serve --dir {home}`"
+        )
+        raise ConfigurationError(msg)
+    return deployment, False
+
+
+def open_deployment(settings: Settings, node_ids: Iterable[str] | None = None) -> OpenDeployment:
+    """Read ``settings.home`` and load the keys of ``node_ids`` (default: every node).
+
+    A demo deployment, or demo keys, are refused unless ``settings.demo``.
+    """
+    home = settings.home
+    deployment = read_deployment(home)
+    if deployment.demo and not settings.demo:
+        msg = f"{deployment_file(home)}: {DEMO_REFUSAL}"
+        raise DemoKeysRefusedError(msg)
+    wanted = [deployment.node(node_id) for node_id in node_ids or ()] or deployment.nodes
+    ordered = [spec for spec in deployment.nodes if spec in wanted]
+    keys = {
+        spec.id: load_node_keys(home, spec.id, spec.kind, demo_allowed=settings.demo)
+        for spec in ordered
+    }
+    return OpenDeployment(home=home, deployment=deployment, keys=keys)
+
+
+def upgrade_databases(opened: OpenDeployment) -> list[MigratedNode]:
+    """Migrate the database of every opened node to its head and claim it for that node."""
+    migrated = []
+    for spec in opened.specs():
+        keys = opened.keys[spec.id]
+        engine = create_engine(spec.resolved_database_url(opened.home), keys.field_keys)
+        try:
+            heads = upgrade(engine, spec.kind)
+            claim_database(engine, spec.id, spec.kind, keys.field_keys)
+        except StorageError as exc:
+            msg = f"node '{spec.id}': {exc}"
+            raise NodeError(msg) from exc
+        finally:
+            engine.dispose()
+        migrated.append(MigratedNode(spec=spec, migration_head=",".join(heads)))
+    return migrated
+
+
+def check_databases(opened: OpenDeployment) -> None:
+    """Check that every opened node's database is migrated and belongs to it, with its keys."""
+    for spec in opened.specs():
+        keys = opened.keys[spec.id]
+        engine = create_engine(spec.resolved_database_url(opened.home), keys.field_keys)
+        try:
+            claim_database(engine, spec.id, spec.kind, keys.field_keys)
+        except StorageError as exc:
+            msg = f"node '{spec.id}': {exc}"
+            raise NodeError(msg) from exc
+        finally:
+            engine.dispose()

@@ -1,0 +1,140 @@
+"""Errors as RFC 9457 problem details, through one error-to-status table.
+
+Routes never build error responses: they raise a :class:`~mynumber.errors.MyNumberError`
+subclass and :data:`ERROR_STATUS` decides the HTTP status (the nearest listed ancestor wins). The
+handlers installed by :func:`install_problem_handlers` also turn FastAPI's validation errors (422),
+unknown routes (404), wrong methods (405) and unexpected failures (500) into
+``application/problem+json`` bodies with ``type``, ``title``, ``status``, ``detail`` and
+``instance``.
+
+A problem type is the tag URI ``tag:mynumber,2026:problem:<code>`` built from the error's
+``code``; errors of plain HTTP (404, 405, 500) use ``about:blank`` as RFC 9457 advises.
+"""
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mynumber.deployment import UnknownNodeError
+from mynumber.errors import MyNumberError
+from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
+from mynumber.numbers.exceptions import InvalidNumber
+from mynumber.settings import ConfigurationError
+from mynumber.storage import DatabaseUnavailableError, MigrationError, StorageError
+
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+PROBLEM_TYPE_PREFIX: Final = "tag:mynumber,2026:problem:"
+VALIDATION_PROBLEM_TYPE: Final = f"{PROBLEM_TYPE_PREFIX}request-invalid"
+
+#: The one table from error to HTTP status. A subclass not listed takes its nearest ancestor's.
+ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
+    MyNumberError: HTTPStatus.BAD_REQUEST,
+    InvalidNumber: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ConfigurationError: HTTPStatus.INTERNAL_SERVER_ERROR,
+    UnknownNodeError: HTTPStatus.NOT_FOUND,
+    StorageError: HTTPStatus.INTERNAL_SERVER_ERROR,
+    DatabaseUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    MigrationError: HTTPStatus.SERVICE_UNAVAILABLE,
+    NodeError: HTTPStatus.INTERNAL_SERVER_ERROR,
+    NodeUnhealthyError: HTTPStatus.SERVICE_UNAVAILABLE,
+    NodeUnavailable: HTTPStatus.BAD_GATEWAY,
+}
+
+_log = logging.getLogger(__name__)
+
+
+def status_for(error: MyNumberError) -> HTTPStatus:
+    """Return the HTTP status of ``error``: its nearest class listed in :data:`ERROR_STATUS`."""
+    for cls in type(error).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return HTTPStatus.BAD_REQUEST  # unreachable: MyNumberError itself is listed
+
+
+def problem_response(  # noqa: PLR0913 -- one keyword per member of RFC 9457
+    request: Request,
+    *,
+    status: int,
+    problem_type: str = "about:blank",
+    title: str | None = None,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,  # noqa: ANN401 -- extension members are any JSON value
+) -> JSONResponse:
+    """Return an ``application/problem+json`` response for ``request``."""
+    body = {
+        "type": problem_type,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error ``app`` answers with a problem details response."""
+    app.add_exception_handler(MyNumberError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a :class:`MyNumberError` with its status from the table and its message."""
+    assert isinstance(exc, MyNumberError)  # noqa: S101 -- registered for this class only
+    doc = (type(exc).__doc__ or "").strip().splitlines()
+    return problem_response(
+        request,
+        status=status_for(exc),
+        problem_type=f"{PROBLEM_TYPE_PREFIX}{exc.code}",
+        title=doc[0] if doc else None,
+        detail=str(exc),
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a request FastAPI could not parse; the submitted values are never echoed back."""
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 -- registered for this class only
+    errors = [
+        {"loc": [str(part) for part in error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    return problem_response(
+        request,
+        status=HTTPStatus.UNPROCESSABLE_ENTITY,
+        problem_type=VALIDATION_PROBLEM_TYPE,
+        title="The request is not valid",
+        detail=f"{'.'.join(first['loc'])}: {first['msg']}",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Answer the errors of plain HTTP: unknown routes, wrong methods."""
+    assert isinstance(exc, HTTPException)  # noqa: S101 -- registered for this class only
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail
+    if detail == phrase and exc.status_code == HTTPStatus.NOT_FOUND:
+        detail = f"there is nothing at {request.url.path}; check the address"
+    elif detail == phrase and exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a failure nobody planned for without revealing its internals; log it in full."""
+    _log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=HTTPStatus.INTERNAL_SERVER_ERROR,
+        detail="the node failed unexpectedly; its operator will find the cause in its log",
+    )
