@@ -36,6 +36,8 @@ def clean(number: object) -> str:
     if not isinstance(number, str):
         msg = f"a number must be given as text, not as {type(number).__name__}"
         raise InvalidFormat(msg)
+    if number.isascii():  # the common case, and the only ASCII separators are space and hyphen
+        return number.replace(" ", "").replace("-", "").strip()
     return number.translate(_TRANSLATION).strip()
 
 

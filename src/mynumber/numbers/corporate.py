@@ -21,7 +21,6 @@ from mynumber.numbers.exceptions import (
     InvalidChecksum,
     InvalidFormat,
     InvalidLength,
-    InvalidNumber,
 )
 
 NAME = "Corporate Number"
@@ -88,29 +87,28 @@ def _weighted_chunks(weights: tuple[int, ...]) -> dict[str, int]:
 
 
 # Lookup tables for ``is_valid``: the weights repeat every two digits, so one table gives the
-# weighted sum of each of the three 4-digit chunks of the base digits; then
-# and the check digit that goes with each remainder (exactly the rule of ``_check_digit``).
+# weighted sum of each of the three 4-digit chunks of the base digits; a check digit c matches the
+# remainder 9 - c (never 0, so "0" matches none).
 _CHUNKS = _weighted_chunks(WEIGHTS[:4])
-_CHECK_BY_REMAINDER = tuple(str(9 - remainder) for remainder in range(9))
+_REMAINDER_OF_CHECK = {str(check): 9 - check for check in range(1, 10)} | {"0": -1}
 
 
-def is_valid(number: str) -> bool:
+def is_valid(number: object) -> bool:
     """Say whether ``number`` is a valid Corporate Number; never raises.
+
+    Gives the same answer as ``validate``, by table for 13 ASCII digits.
 
     >>> is_valid("4011001098993"), is_valid("4011001098994"), is_valid("4-0110-0109-8993")
     (True, False, True)
     """
-    try:
-        if len(number) == LENGTH and number[0] in "123456789":
-            total = _CHUNKS[number[1:5]] + _CHUNKS[number[5:9]] + _CHUNKS[number[9:]]
-            return number[0] == _CHECK_BY_REMAINDER[total % 9]
-    except (KeyError, TypeError, IndexError):  # not a plain 13-digit string
-        pass
-    try:
-        validate(number)
-    except InvalidNumber:
+    if not isinstance(number, str):
         return False
-    return True
+    digits = number if len(number) == LENGTH and number.isascii() else clean(number)
+    try:
+        total = _CHUNKS[digits[1:5]] + _CHUNKS[digits[5:9]] + _CHUNKS[digits[9:]]
+        return _REMAINDER_OF_CHECK[digits[0]] == total % 9
+    except KeyError:  # not 13 ASCII digits
+        return False
 
 
 def format(number: str, separator: str = "-") -> str:  # noqa: A001 - the verb every number module has

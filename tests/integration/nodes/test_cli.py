@@ -164,7 +164,9 @@ def test_a_demo_deployment_is_refused_outside_the_demo(mynumber: Run, tmp_path: 
     assert mynumber("init", home, "--demo").code == 0
     result = mynumber("serve", "--dir", home)
     assert_one_line_failure(
-        result, "these keys were generated for the demo; create real ones with `mynumber init DIR`"
+        result,
+        "these keys were generated for the demo; create real ones with `mynumber init DIR` "
+        "(or, to work with the demo, set MYNUMBER_DEMO=true)",
     )
 
 

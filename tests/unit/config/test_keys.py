@@ -161,6 +161,7 @@ def test_demo_keys_are_refused_outside_the_demo(tmp_path: Path) -> None:
     assert keys.demo
     with pytest.raises(
         DemoKeysRefusedError,
-        match=r"these keys were generated for the demo; create real ones with `mynumber init DIR`",
+        match=r"generated for the demo; create real ones with `mynumber init DIR` \(or, to work "
+        r"with the demo, set MYNUMBER_DEMO=true\)",
     ):
         load_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT, demo_allowed=False)
