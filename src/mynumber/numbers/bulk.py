@@ -14,7 +14,7 @@ tables. The rules are those of the format modules ``individual``, ``corporate`` 
 ``resident_code``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -160,15 +160,33 @@ def _is_valid(values: ArrayLike, spec: _Format, scalar: _Scalar) -> NDArray[np.b
     array = np.asarray(values).reshape(-1)
     if array.dtype.kind in "iu":
         return _integers_valid(array, spec)
+    elements: Sequence[object] | NDArray[np.generic] = array
     if array.dtype.kind in "SU":
         words, regular = _words_of_text(array, spec)
+        if isinstance(values, list | tuple) and len(values) == array.size:
+            # NumPy drops trailing NUL characters: text that lost some goes to the scalar path.
+            regular &= _kept_whole(values, array)
+            elements = values
         valid = regular & _words_valid(words, spec)
     else:
         regular = np.zeros(array.shape, dtype=np.bool_)
         valid = regular.copy()
     for index in np.flatnonzero(~regular):
-        valid[index] = scalar(_as_text(array[index]))
+        valid[index] = scalar(_as_text(elements[int(index)]))
     return valid
+
+
+def _kept_whole(
+    values: Sequence[object], array: NDArray[np.str_] | NDArray[np.bytes_]
+) -> NDArray[np.bool_]:
+    """Say which elements of ``values`` the text array holds whole (nothing dropped)."""
+    lengths = np.fromiter(
+        (len(value) if isinstance(value, str | bytes) else -1 for value in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    kept: NDArray[np.bool_] = lengths == np.strings.str_len(array)
+    return kept
 
 
 def _integers_valid(array: NDArray[np.integer], spec: _Format) -> NDArray[np.bool_]:
@@ -225,18 +243,21 @@ def _words_of_text(
 ) -> tuple[NDArray[np.uint32], NDArray[np.bool_]]:
     """Pack text into words, one column per element; say which elements are ``length`` bytes."""
     size = array.shape[0]
+    contiguous = np.ascontiguousarray(array)
     regular = np.ones(size, dtype=np.bool_)
     codes: NDArray[np.uint8] | NDArray[np.uint32]
     if array.dtype.kind == "U":
-        codes = array.view(np.uint32).reshape(size, -1)
+        codes = contiguous.view(np.uint32).reshape(size, array.dtype.itemsize // 4)
         if codes.shape[1] >= spec.length:
             # Any code point above 0x7f would be cut down to a byte: leave those to the scalar path.
-            combined = codes[:, 0].copy()
-            for column in codes[:, 1 : spec.length].T:
-                combined |= column
-            regular &= combined <= 0x7F
+            # The flags of a row, four to a word, are OR-ed a word column at a time.
+            wide = np.zeros((size, 4 * spec.words), dtype=np.bool_)
+            np.greater(codes[:, : spec.length], 0x7F, out=wide[:, : spec.length])
+            flags = wide.view(_WORD)
+            for column in flags.T:
+                regular &= column == 0
     else:
-        codes = array.view(np.uint8).reshape(size, -1)
+        codes = contiguous.view(np.uint8).reshape(size, array.dtype.itemsize)
     if codes.shape[1] < spec.length:
         return np.zeros((spec.words, size), dtype=_WORD), np.zeros(size, dtype=np.bool_)
     if codes.shape[1] > spec.length:
