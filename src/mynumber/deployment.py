@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 
 
 class NodeKind(StrEnum):
-    """What a node does in the federation (DESIGN.md, "Nodes")."""
+    """What a node does in the federation (docs/architecture.md, "Nodes")."""
 
     REGISTRY = "registry"
     HUB = "hub"

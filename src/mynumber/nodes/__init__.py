@@ -1,4 +1,6 @@
-"""The node skeleton: each node a FastAPI app with its own database and keys (DESIGN.md, "Nodes").
+"""The node skeleton: each node a FastAPI app with its own database and keys.
+
+See docs/architecture.md, "Nodes".
 
 :func:`create_node_app` makes one node; :func:`create_host_app` serves several in one process,
 each at the path of its ``base_url``; :class:`NodeClients` is how nodes call each other; and

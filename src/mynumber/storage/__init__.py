@@ -1,10 +1,10 @@
 """A node's own database: engines, sessions, encrypted columns, migrations and ownership.
 
-Every node owns its database and keys (DESIGN.md, "Nodes"). Open it with :func:`create_engine`
-(SQLite in the embedded default, PostgreSQL in production), migrate it with :func:`upgrade`,
-make sure it is this node's with :func:`claim_database`, and run each request or command in one
-:func:`unit_of_work`. Numbers at rest live in :class:`EncryptedString` columns and are found
-through :class:`BlindIndex` columns, never stored in plaintext.
+Every node owns its database and keys (docs/architecture.md, "Nodes"). Open it with
+:func:`create_engine` (SQLite in the embedded default, PostgreSQL in production), migrate it with
+:func:`upgrade`, make sure it is this node's with :func:`claim_database`, and run each request or
+command in one :func:`unit_of_work`. Numbers at rest live in :class:`EncryptedString` columns and
+are found through :class:`BlindIndex` columns, never stored in plaintext.
 """
 
 from mynumber.storage.engine import SUPPORTED_SCHEMES, create_engine, session_factory

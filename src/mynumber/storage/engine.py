@@ -1,8 +1,9 @@
 """Engines and session factories for a node's own database.
 
-Two backends (DESIGN.md, "Nodes"): SQLite files in the embedded default, one file per node, and
-PostgreSQL through psycopg 3 in production. Every engine carries its node's :class:`FieldKeys`,
-bound to the engine's dialect so encrypted columns use that node's keys and no one else's.
+Two backends (docs/architecture.md, "Nodes"): SQLite files in the embedded default, one file per
+node, and PostgreSQL through psycopg 3 in production. Every engine carries its node's
+:class:`FieldKeys`, bound to the engine's dialect so encrypted columns use that node's keys and no
+one else's.
 """
 
 from __future__ import annotations

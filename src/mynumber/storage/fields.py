@@ -1,8 +1,8 @@
 """Column types that keep numbers out of the database in plaintext.
 
-DESIGN.md, "What never happens": *no number is stored in plaintext: numbers at rest are encrypted
-(AES-GCM) and looked up through a keyed blind index.* A table that holds an Individual Number
-(個人番号) therefore has two columns for it:
+docs/architecture.md, "What never happens": *no number is stored in plaintext: numbers at rest are
+encrypted (AES-GCM) and looked up through a keyed blind index.* A table that holds an Individual
+Number (個人番号) therefore has two columns for it:
 
 - an :class:`EncryptedString` column holding ``version || nonce || ciphertext+tag``
   (AES-256-GCM, a fresh random 96-bit nonce per write, so equal numbers give unequal bytes), and

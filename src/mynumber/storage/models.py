@@ -1,7 +1,7 @@
 """The declarative base every node's models share, and the table every node database has.
 
-Each node owns its own database (DESIGN.md, "Nodes"), so each table says which node kinds have
-it, in ``Table.info``::
+Each node owns its own database (docs/architecture.md, "Nodes"), so each table says which node
+kinds have it, in ``Table.info``::
 
     class Resident(Base):
         __tablename__ = "residents"
