@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mynumber.numbers import corporate, individual, resident_code
+from mynumber.numbers.exceptions import InvalidFormat
 
 _Scalar = Callable[[str], bool]
 _WORD = np.dtype("<u4")
@@ -150,14 +151,25 @@ def resident_code_check_digits(random_digits: NDArray[np.uint64]) -> NDArray[np.
 
 
 def _check_digits(bases: NDArray[np.uint64], spec: _Format) -> NDArray[np.uint64]:
-    """Return the check digit of every base under the format's rule."""
-    sums = _sums_of_integers(np.asarray(bases, dtype=np.uint64), spec)
+    """Return the check digit of every base under the format's rule; refuse a base out of range."""
+    array = np.asarray(bases).reshape(-1)
+    digits = len(spec.base_weights)
+    if array.dtype.kind not in "iu":
+        msg = f"check digits are computed from integer arrays, not from {array.dtype} arrays"
+        raise InvalidFormat(msg)
+    if array.size and (int(array.min()) < 0 or int(array.max()) >= 10**digits):
+        msg = f"a base is {digits} digits (0 to {10**digits - 1}); the array holds other values"
+        raise InvalidFormat(msg)
+    sums = _sums_of_integers(array.astype(np.uint64, copy=False), spec)
     return spec.expected_check(sums).astype(np.uint64)
 
 
 def _is_valid(values: ArrayLike, spec: _Format, scalar: _Scalar) -> NDArray[np.bool_]:
     """Validate every element: the vector path for plain digits, ``scalar`` for the rest."""
     array = np.asarray(values).reshape(-1)
+    if isinstance(values, list | tuple) and array.dtype.kind not in "iuSU":
+        # NumPy made floats (ints past 64 bits) or objects of the list: keep the elements as given.
+        array = np.fromiter(values, dtype=object, count=len(values))
     if array.dtype.kind in "iu":
         return _integers_valid(array, spec)
     elements: Sequence[object] | NDArray[np.generic] = array
@@ -172,7 +184,7 @@ def _is_valid(values: ArrayLike, spec: _Format, scalar: _Scalar) -> NDArray[np.b
         regular = np.zeros(array.shape, dtype=np.bool_)
         valid = regular.copy()
     for index in np.flatnonzero(~regular):
-        valid[index] = scalar(_as_text(elements[int(index)]))
+        valid[index] = _scalar_answer(elements[int(index)], spec, scalar)
     return valid
 
 
@@ -268,8 +280,13 @@ def _words_of_text(
     return np.ascontiguousarray(padded.view(_WORD).T), regular
 
 
-def _as_text(element: object) -> str:
-    """Return an element for the scalar path: bytes as ASCII text, anything else unchanged."""
+def _scalar_answer(element: object, spec: _Format, scalar: _Scalar) -> bool:
+    """Answer for one element the vector path left: text, bytes, an integer or anything else."""
     if isinstance(element, bytes):
-        return element.decode("ascii", errors="replace")
-    return element  # type: ignore[return-value]  # the scalar path rejects whatever is not text
+        return scalar(element.decode("ascii", errors="replace"))
+    if isinstance(element, bool | np.bool_):  # a truth value is not a number
+        return False
+    if isinstance(element, int | np.integer):  # an integer is its digits, leading zeros implied
+        value = int(element)
+        return 0 <= value < 10**spec.length and scalar(f"{value:0{spec.length}d}")
+    return scalar(element)  # type: ignore[arg-type]  # the scalar path says False to non-text

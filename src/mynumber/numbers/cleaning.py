@@ -1,9 +1,10 @@
 """What a number may look like when it comes in: digits, separators and full-width forms.
 
 People copy numbers from Japanese forms and web pages, so the formats accept ASCII digits and
-full-width digits (０-９, U+FF10..U+FF19), and ignore spaces (including the ideographic space U+3000
-and the other Unicode space characters) and hyphens or dashes (including the full-width hyphen-minus
-U+FF0D and the minus sign U+2212) anywhere in the text, and surrounding whitespace.
+full-width digits (０-９, U+FF10..U+FF19). Anywhere in the text they ignore the space characters
+of ``SEPARATORS`` (the space, the no-break spaces, the typographic spaces U+2000..U+200A and the
+ideographic space U+3000) and its hyphens and dashes (including the full-width hyphen-minus U+FF0D
+and the minus sign U+2212); at either end, any whitespace.
 
 Every other character is kept as it is, so that validation rejects it. That includes the many
 characters Python's ``str.isdigit()`` accepts as digits (Arabic-Indic digits, superscripts,

@@ -78,7 +78,10 @@ class NumberGenerator:
 
 
 def _check_generation(generation: int) -> None:
-    """Refuse a generation outside 0..9."""
+    """Refuse a generation that is not a whole number from 0 to 9."""
+    if isinstance(generation, bool) or not isinstance(generation, int | np.integer):
+        msg = f"a generation is a whole number from 0 to {GENERATIONS - 1}, not {generation!r}"
+        raise InvalidFormat(msg)
     if not 0 <= generation < GENERATIONS:
         msg = (
             f"generation {generation} does not exist: a person holds at most {GENERATIONS} numbers "
