@@ -299,7 +299,7 @@ def _near_valid(draw: st.DrawFn) -> str:
     digits = draw(
         st.text(alphabet=string.digits, min_size=module.LENGTH - 1, max_size=module.LENGTH - 1)
     )
-    check = module.calc_check_digit(digits)
+    check: str = module.calc_check_digit(digits)
     number = check + digits if module is corporate else digits + check
     if draw(st.booleans()):
         index = draw(st.integers(0, module.LENGTH - 1))
