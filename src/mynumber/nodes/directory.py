@@ -121,31 +121,32 @@ def open_deployment(settings: Settings, node_ids: Iterable[str] | None = None) -
 
 def upgrade_databases(opened: OpenDeployment) -> list[MigratedNode]:
     """Migrate the database of every opened node to its head and claim it for that node."""
-    migrated = []
-    for spec in opened.specs():
-        keys = opened.keys[spec.id]
-        engine = create_engine(spec.resolved_database_url(opened.home), keys.field_keys)
-        try:
-            heads = upgrade(engine, spec.kind)
-            claim_database(engine, spec.id, spec.kind, keys.field_keys)
-        except StorageError as exc:
-            msg = f"node '{spec.id}': {exc}"
-            raise NodeError(msg) from exc
-        finally:
-            engine.dispose()
-        migrated.append(MigratedNode(spec=spec, migration_head=",".join(heads)))
-    return migrated
+    return [
+        MigratedNode(spec=spec, migration_head=",".join(heads))
+        for spec, heads in _on_each_database(opened, migrate=True)
+    ]
 
 
 def check_databases(opened: OpenDeployment) -> None:
     """Check that every opened node's database is migrated and belongs to it, with its keys."""
+    _on_each_database(opened, migrate=False)
+
+
+def _on_each_database(
+    opened: OpenDeployment, *, migrate: bool
+) -> list[tuple[NodeSpec, tuple[str, ...]]]:
+    """Open each node's database in turn, migrate it if asked, and claim it for the node."""
+    done = []
     for spec in opened.specs():
         keys = opened.keys[spec.id]
         engine = create_engine(spec.resolved_database_url(opened.home), keys.field_keys)
         try:
+            heads = upgrade(engine, spec.kind) if migrate else ()
             claim_database(engine, spec.id, spec.kind, keys.field_keys)
         except StorageError as exc:
             msg = f"node '{spec.id}': {exc}"
             raise NodeError(msg) from exc
         finally:
             engine.dispose()
+        done.append((spec, heads))
+    return done

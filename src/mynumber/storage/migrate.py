@@ -161,20 +161,17 @@ def _check_claim(meta: NodeMeta, node_id: str, kind: NodeKind, keys: FieldKeys) 
             f"{kind} node '{node_id}'; point the node at its own database URL"
         )
         raise ForeignDatabaseError(msg)
-    if meta.encryption_key_fingerprint != keys.encryption_key_fingerprint():
-        msg = (
-            "the field-encryption key does not match the one this database was created with "
-            f"(fingerprint {keys.encryption_key_fingerprint()}, expected "
-            f"{meta.encryption_key_fingerprint}); restore the original key file"
-        )
-        raise FieldKeyMismatchError(msg)
-    if meta.blind_index_key_fingerprint != keys.blind_index_key_fingerprint():
-        msg = (
-            "the blind-index key does not match the one this database was created with "
-            f"(fingerprint {keys.blind_index_key_fingerprint()}, expected "
-            f"{meta.blind_index_key_fingerprint}); restore the original key file"
-        )
-        raise FieldKeyMismatchError(msg)
+    fingerprints = (
+        ("field-encryption", keys.encryption_key_fingerprint(), meta.encryption_key_fingerprint),
+        ("blind-index", keys.blind_index_key_fingerprint(), meta.blind_index_key_fingerprint),
+    )
+    for name, given, recorded in fingerprints:
+        if given != recorded:
+            msg = (
+                f"the {name} key does not match the one this database was created with "
+                f"(fingerprint {given}, expected {recorded}); restore the original key file"
+            )
+            raise FieldKeyMismatchError(msg)
 
 
 def _refuse_other_kinds(script: ScriptDirectory, heads: tuple[str, ...], kind: NodeKind) -> None:
