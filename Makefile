@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .mynumber-demo
 
-.PHONY: install demo test unit lint bench clean
+# Debian packages the tests read PDFs with (pdftotext, pdftoppm, their CJK data) and the font of
+# Vietnamese notices.
+SYSTEM_PACKAGES := poppler-utils poppler-data fonts-dejavu-core
+
+.PHONY: install system-packages demo test unit lint bench clean
 
 install: $(STAMP)
 
@@ -24,8 +28,19 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint system-packages
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+system-packages:
+	@if ! command -v pdftotext >/dev/null 2>&1 || [ ! -d /usr/share/poppler ] \
+	    || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	  else \
+	    echo "the tests need the Debian packages $(SYSTEM_PACKAGES): apt-get install $(SYSTEM_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
 
 unit: install
 	$(BIN)/python -m pytest tests/unit

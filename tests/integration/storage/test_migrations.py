@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+import mynumber.schema  # noqa: F401 -- every model, so the schema of each kind is whole
 from mynumber.deployment import NodeKind
 from mynumber.storage import (
     DatabaseUnavailableError,

@@ -1,0 +1,10 @@
+"""Every model of every node, imported so that ``Base.metadata`` holds the whole schema.
+
+Migrations and the check that models and migrations agree read the schema of a node kind from
+``Base.metadata``; importing this module first makes sure no domain's tables are missing from it.
+"""
+
+from mynumber.register import models as register_models
+from mynumber.storage.models import Base
+
+__all__ = ["Base", "register_models"]
