@@ -46,11 +46,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 from mynumber.register.addresses import normalize_address
 from mynumber.register.eras import InvalidDate, normalize_date
 from mynumber.register.notation import InvalidAttribute, normalize_kana, normalize_name
-from mynumber.register.records import ResidentRecord, Sex
+from mynumber.register.records import Sex
 
 __all__ = [
     "AttributeKey",
@@ -116,14 +117,58 @@ def attribute_key(
     return AttributeKey(name, kana, normalize_date(date_of_birth), address, _sex(sex))
 
 
-def keys_of_record(record: ResidentRecord) -> list[AttributeKey]:
+class RegisteredPerson(Protocol):
+    """The attributes a register entry (a record, or a resident row) is found by."""
+
+    @property
+    def family_name(self) -> str:
+        """The family name."""
+
+    @property
+    def given_name(self) -> str:
+        """The given name."""
+
+    @property
+    def family_name_kana(self) -> str:
+        """The family name kana."""
+
+    @property
+    def given_name_kana(self) -> str:
+        """The given name kana."""
+
+    @property
+    def latin_name(self) -> str | None:
+        """The latin name."""
+
+    @property
+    def alias(self) -> str | None:
+        """The alias."""
+
+    @property
+    def former_surname(self) -> str | None:
+        """The former surname."""
+
+    @property
+    def date_of_birth(self) -> date:
+        """The date of birth."""
+
+    @property
+    def address(self) -> str:
+        """The address."""
+
+    @property
+    def sex(self) -> Sex | str:
+        """The sex."""
+
+
+def keys_of_record(record: RegisteredPerson) -> list[AttributeKey]:
     """Return the keys under which a register entry can be found, one per name it records.
 
     The written name with its reading; and, without a reading, the Latin-script name of a
     foreign resident, a registered alias (通称) and the former surname (旧氏) with the given name.
     Give :func:`match` every key with the same person id: a person is counted once.
     """
-    attributes = (record.date_of_birth, record.address, record.sex)
+    attributes = (record.date_of_birth, record.address, _sex(record.sex))
     written = record.family_name + record.given_name
     kana = record.family_name_kana + record.given_name_kana
     names = [record.latin_name, record.alias]

@@ -182,3 +182,23 @@ class LifeEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     resident: Mapped[Resident] = relationship(back_populates="events")
+
+
+class AttributeLookup(Base):
+    """A lookup of a number by the four basic attributes: who asked, for which task, the outcome.
+
+    Every lookup is recorded, found or not (SPEC 8: the 2023 review; 番号法 第14条第2項 lets a
+    number-using body ask for a person's number). The attributes asked with are not kept: the
+    record says who looked up whom, not what they typed.
+    """
+
+    __tablename__ = "attribute_lookups"
+    __table_args__ = ({"info": REGISTRY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_by: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str] = mapped_column(String(200))
+    asked_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    matches: Mapped[int]
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)

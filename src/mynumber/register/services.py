@@ -219,11 +219,7 @@ class RegisterService:
 
     def active_number(self, resident: Resident) -> IndividualNumberRecord:
         """Return the resident's current number record."""
-        for record in resident.numbers:
-            if record.state == NumberState.ACTIVE.value:
-                return record
-        msg = f"resident {resident.id} has no active number"
-        raise ResidentNotFound(msg)
+        return active_number(resident)
 
     def _issue(self, resident: Resident, *, generation: int, now: datetime) -> str:
         """Convert the resident's code into the number of ``generation`` and store it."""
@@ -346,3 +342,12 @@ def resident_columns(record: ResidentRecord) -> dict[str, Any]:
         "state": ResidentState.RESIDENT.value,
         **_keys(record),
     }
+
+
+def active_number(resident: Resident) -> IndividualNumberRecord:
+    """Return the resident's current number record."""
+    for record in resident.numbers:
+        if record.state == NumberState.ACTIVE.value:
+            return record
+    msg = f"resident {resident.id} has no active number"
+    raise ResidentNotFound(msg)

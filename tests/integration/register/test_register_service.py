@@ -18,7 +18,15 @@ from mynumber.register.exceptions import (
     NumberChangeRefused,
     ResidentNotFound,
 )
-from mynumber.register.models import EventKind, IndividualNumberRecord, LifeEvent, Resident
+from mynumber.register.lookups import LookupAnswer, LookupService
+from mynumber.register.matching import Outcome, attribute_key
+from mynumber.register.models import (
+    AttributeLookup,
+    EventKind,
+    IndividualNumberRecord,
+    LifeEvent,
+    Resident,
+)
 from mynumber.register.municipalities import PostalMunicipalities
 from mynumber.register.records import PersonName, ResidentRecord, Sex
 from mynumber.register.services import Clerk, RegisterService
@@ -198,3 +206,78 @@ def test_history_is_in_order_with_who_and_when(register: RegisterService, sessio
         ("move-out", "clerk 2"),
     ]
     assert all(row.recorded_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC) for row in rows)
+
+
+@pytest.fixture
+def lookups(session: Session) -> LookupService:
+    """Return the lookup service over the same session as ``register``."""
+    return LookupService(session, clock=lambda: datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+
+def _ask(lookups: LookupService, **changes: object) -> LookupAnswer:
+    attributes: dict[str, object] = {
+        "name": "渡辺 太郎",
+        "kana": "わたなべ たろう",
+        "date_of_birth": "昭和60年1月2日",
+        "address": "千代田区千代田1-1",
+        "sex": None,
+    } | changes
+    query = attribute_key(**attributes)  # type: ignore[arg-type]
+    return lookups.lookup_number(query, asked_by="tax office", task="withholding")
+
+
+def test_a_lookup_by_attributes_finds_the_number_across_notations(
+    register: RegisterService, lookups: LookupService
+) -> None:
+    """Old kanji, hiragana, an era date and a hyphenated address still find the one resident."""
+    resident = _register(register)
+    answer = _ask(lookups)
+    assert answer.number == register.active_number(resident).number
+    assert answer.outcome == Outcome.ONE_MATCH
+
+
+def test_namesakes_make_a_lookup_ambiguous_and_sex_decides(
+    register: RegisterService, lookups: LookupService
+) -> None:
+    """Two people alike but for sex: without sex no one is returned; with it, the right one."""
+    _register(register)
+    sister = register.register(
+        replace(TARO, given_name="太郎", sex=Sex.FEMALE),
+        event=EventKind.BIRTH,
+        occurred_on=TODAY,
+        clerk=CLERK,
+    )
+    ambiguous = _ask(lookups)
+    assert ambiguous.number is None
+    assert ambiguous.outcome == Outcome.AMBIGUOUS
+    assert _ask(lookups, sex="女").number == register.active_number(sister).number
+
+
+def test_a_dv_protected_resident_is_not_found_by_attributes(
+    register: RegisterService, lookups: LookupService, session: Session
+) -> None:
+    """A resident under DV support measures is never found by a body's lookup; it is recorded."""
+    resident = _register(register)
+    resident.address_protected = True
+    answer = _ask(lookups)
+    assert answer.number is None
+    session.flush()
+    recorded = session.scalars(select(AttributeLookup)).all()
+    assert [(row.asked_by, row.task, row.outcome, row.resident_id) for row in recorded] == [
+        ("tax office", "withholding", "no-match", None)
+    ]
+
+
+def test_every_lookup_is_recorded_with_who_and_why(
+    register: RegisterService, lookups: LookupService, session: Session
+) -> None:
+    """Found or not, each lookup leaves a record naming the body, the task and the outcome."""
+    resident = _register(register)
+    _ask(lookups)
+    _ask(lookups, address="千代田区千代田2-1")
+    session.flush()
+    rows = session.scalars(select(AttributeLookup).order_by(AttributeLookup.id)).all()
+    assert [(row.outcome, row.resident_id) for row in rows] == [
+        ("one-match", resident.id),
+        ("no-match", None),
+    ]

@@ -47,6 +47,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_life_events")),
     )
     op.create_index(op.f("ix_life_events_resident_id"), "life_events", ["resident_id"])
+    op.create_table(
+        "attribute_lookups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("asked_by", sa.String(length=200), nullable=False),
+        sa.Column("task", sa.String(length=200), nullable=False),
+        sa.Column("asked_at", _WHEN, nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("matches", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["resident_id"],
+            ["residents.id"],
+            name=op.f("fk_attribute_lookups_resident_id_residents"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attribute_lookups")),
+    )
+    op.create_index(op.f("ix_attribute_lookups_resident_id"), "attribute_lookups", ["resident_id"])
 
 
 def _create_residents() -> None:
@@ -137,5 +154,6 @@ def _create_individual_numbers() -> None:
 
 def downgrade() -> None:
     """Drop the register's tables."""
-    for table in ("life_events", "individual_numbers", "residents", "households"):
+    tables = ("attribute_lookups", "life_events", "individual_numbers", "residents", "households")
+    for table in tables:
         op.drop_table(table)
