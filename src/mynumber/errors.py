@@ -5,13 +5,23 @@ to a problem details response or a one-line message through a single table::
 
     MyNumberError
      +-- InvalidNumber (ValueError)            mynumber.numbers.exceptions
-     |    +-- InvalidLength
-     |    +-- InvalidFormat
-     |    +-- InvalidChecksum
-     +-- ConfigurationError                    mynumber.settings, mynumber.keys, mynumber.deployment
-     +-- StorageError                          mynumber.storage
-     +-- NodeError                             mynumber.nodes
-          +-- NodeUnavailable
+     |    +-- InvalidLength, InvalidFormat, InvalidChecksum
+     +-- ConfigurationError                    mynumber.settings
+     |    +-- KeyRefusedError > DemoKeysRefusedError     mynumber.keys
+     |    +-- DeploymentFileError, UnknownNodeError      mynumber.deployment
+     +-- StorageError                          mynumber.storage.exceptions
+     |    +-- UnsupportedDatabaseURLError, DatabaseUnavailableError, MigrationError, ...
+     |    +-- DatabaseClaimError > ForeignDatabaseError, FieldKeyMismatchError
+     +-- NodeError                             mynumber.nodes.exceptions
+     |    +-- NodeUnhealthyError, NodeUnavailable
+     +-- RegisterError                         mynumber.register.exceptions
+     |    +-- ResidentNotFound, DuplicateResident, NotOnRegister, InvalidResidentRecord,
+     |    |   NumberChangeRefused
+     |    +-- InvalidAttribute (ValueError) > InvalidDate          mynumber.register.notation
+     +-- UnknownMunicipality (ValueError)      mynumber.register.municipalities
+     +-- InvalidCount (ValueError)             mynumber.register.synth
+     +-- NoticeError                           mynumber.notices.exceptions
+          +-- InvalidNotice (ValueError), NoticeFontUnavailable
 
 Messages say what was wrong and what to do about it, in the words of the people running the system.
 """

@@ -2,7 +2,7 @@
 
 import typer
 
-from mynumber.cli import deployment, number
+from mynumber.cli import deployment, number, register
 from mynumber.cli.output import fail
 from mynumber.errors import MyNumberError
 
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(number.app, name="number")
+app.add_typer(register.app, name="register")
 deployment.register(app)
 
 

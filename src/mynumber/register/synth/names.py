@@ -25,8 +25,8 @@ from random import Random
 from faker.providers.person import ja_JP, vi_VN
 
 from mynumber.register.records import Sex
-from mynumber.register.synth.households import Weighted
 from mynumber.register.synth.kana import katakana, korean_given_name, korean_surname
+from mynumber.register.synth.plans import Weighted
 
 #: A name as registered, with its katakana reading.
 Name = tuple[str, str]

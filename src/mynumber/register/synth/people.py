@@ -1,16 +1,17 @@
 """Planned households made into resident records: names, birth dates, addresses, statuses.
 
-The shares used here, beside those of ``households`` and ``foreign``:
+The shares used here, beside those of ``plans`` and ``foreign``:
 
-- Foreign households: 3.3% of households, tuned so that foreign residents, whose households are
-  smaller, are about 2.7% of the people (Immigration Services Agency, end of 2023).
+- Foreign residents: 2.74% of the people (Immigration Services Agency, end of 2023: 3,410,992 of
+  124.35 million); their households are smaller, so a larger share of households is foreign.
 - Former surnames (旧氏): registered by 4% of women who took their husband's name. The register
-  has allowed it since 5 November 2019 (住民基本台帳法施行令 amended by 政令第152号 of 2019); the
-  uptake is not published, so "a few percent" is the project's choice.
+  has shown them since 5 November 2019 (住民基本台帳法施行令, as amended in 2019), and their
+  kana reading since 26 May 2025 (令和7年政令第17号), which ``ResidentRecord`` has no field for.
+  The uptake is not published, so "a few percent" is the project's choice.
 - Registered aliases (通称): half of the special permanent residents, who often live under a
   Japanese name; the alias shares the household's Japanese family name. Also the project's choice.
 - Flats: 44% of households get a flat number (2018 Housing and Land Survey, 住宅・土地統計調査:
-  43.6% of occupied dwellings are in apartment buildings).
+  43.5% of occupied dwellings are in apartment buildings, 共同住宅).
 """
 
 from datetime import date
@@ -20,9 +21,20 @@ from typing import TypedDict
 from mynumber.register.municipalities import Town
 from mynumber.register.records import ResidentRecord
 from mynumber.register.synth import foreign, names
-from mynumber.register.synth.households import HEAD_AGES, KINDS, OLDEST, Relationship, plan
+from mynumber.register.synth.plans import (
+    HEAD_AGES,
+    KINDS,
+    OLDEST,
+    Relationship,
+    mean_size,
+    plan,
+)
 
-FOREIGN_HOUSEHOLDS = 0.033
+FOREIGN_RESIDENTS = 0.0274
+#: The share of households that makes ``FOREIGN_RESIDENTS`` of the people.
+FOREIGN_HOUSEHOLDS = (FOREIGN_RESIDENTS / foreign.MEAN_SIZE) / (
+    FOREIGN_RESIDENTS / foreign.MEAN_SIZE + (1 - FOREIGN_RESIDENTS) / mean_size(KINDS)
+)
 FORMER_SURNAME = 0.04
 ALIAS = 0.5
 FLATS = 0.44

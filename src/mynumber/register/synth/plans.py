@@ -19,6 +19,7 @@ child is 19 to 44 years younger than each parent, so that birth dates put the di
 """
 
 from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate
@@ -71,11 +72,17 @@ class Weighted(Generic[T]):
     def __init__(self, weights: dict[T, float]) -> None:
         """Keep the values and their running total of weights."""
         self._values = tuple(weights)
-        self._totals = tuple(accumulate(weights.values()))
+        self._weights = tuple(weights.values())
+        self._totals = tuple(accumulate(self._weights))
 
     def draw(self, rng: Random) -> T:
         """Return one value, each as likely as its weight."""
         return self._values[bisect(self._totals, rng.random() * self._totals[-1])]
+
+    def mean(self, of: Callable[[T], float]) -> float:
+        """Return the mean of ``of(value)`` over the values, weighted."""
+        total = sum(w * of(value) for value, w in zip(self._values, self._weights, strict=True))
+        return total / self._totals[-1]
 
 
 class Ages:
@@ -132,6 +139,19 @@ ONE_PARENT_CHILDREN = Weighted({1: 72.0, 2: 24.0, 3: 4.0})
 GRANDCHILDREN = Weighted({0: 35.0, 1: 35.0, 2: 25.0, 3: 5.0})
 #: Which of the head's parents live in a three-generation household.
 GRANDPARENTS = Weighted({(True, True): 35.0, (False, True): 50.0, (True, False): 15.0})
+
+
+def mean_size(kinds: Weighted[Kind]) -> float:
+    """Return the mean number of members of households of ``kinds``, as ``plan`` makes them."""
+    children = CHILDREN.mean(float)
+    sizes = {
+        Kind.ONE_PERSON: 1.0,
+        Kind.COUPLE: 2.0,
+        Kind.COUPLE_WITH_CHILDREN: 2.0 + children,
+        Kind.ONE_PARENT: 1.0 + ONE_PARENT_CHILDREN.mean(float),
+        Kind.THREE_GENERATIONS: 2.0 + GRANDCHILDREN.mean(float) + GRANDPARENTS.mean(sum),
+    }
+    return kinds.mean(sizes.__getitem__)
 
 
 def plan(kind: Kind, head_ages: Ages, rng: Random) -> list[Member]:
