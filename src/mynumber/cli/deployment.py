@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from mynumber.cli.output import JSON_OPTION, emit
+from mynumber.cli.register import run_batch
 from mynumber.deployment import Deployment, NodeSpec
 from mynumber.nodes.directory import (
     check_databases,
@@ -24,7 +25,14 @@ from mynumber.nodes.directory import (
     upgrade_databases,
 )
 from mynumber.nodes.host import create_host_app
+from mynumber.register.models import EventKind
+from mynumber.register.municipalities import municipality_name
+from mynumber.register.synth import synthesize
 from mynumber.settings import ConfigurationError, Settings, load_settings
+
+#: The demo's town: 千代田区, Tokyo, and how many residents it gets by default.
+DEMO_MUNICIPALITY = "131016"
+DEMO_RESIDENTS = 10_000
 
 DirOption = Annotated[
     Path | None,
@@ -117,13 +125,21 @@ def demo(
     directory: DirOption = None,
     host: HostOption = None,
     port: PortOption = None,
+    residents: Annotated[
+        int, typer.Option("--residents", min=0, help="Residents of the synthetic town.")
+    ] = DEMO_RESIDENTS,
 ) -> None:
-    """Run the demo: create it on first use (its own keys), migrate it and serve every node."""
+    """Run the demo: on first use create it, its keys and a synthetic town; serve every node."""
     settings = load_settings(home=directory, demo=True, host=host, port=port)
     _, created = ensure_demo_deployment(settings.home)
     opened = open_deployment(settings)
     upgrade_databases(opened)
     typer.echo(f"{'created' if created else 'using'} the demo deployment {settings.home}")
+    # Run on every start: a town interrupted the first time is completed, a whole one skipped.
+    town = synthesize(residents, DEMO_MUNICIPALITY, seed=0)
+    name = f"demo-town-{DEMO_MUNICIPALITY}-{residents}"
+    _, done = run_batch(settings, name, town, residents, EventKind.BIRTH, quiet=False)
+    typer.echo(f"the town {municipality_name(DEMO_MUNICIPALITY)} has {done:,} residents")
     _run(create_host_app(opened, settings), settings, opened.specs())
 
 

@@ -20,7 +20,7 @@ from mynumber.register.models import EventKind
 from mynumber.register.municipalities import PostalMunicipalities
 from mynumber.register.records import ResidentRecord
 from mynumber.register.synth import synthesize
-from mynumber.settings import ConfigurationError, load_settings
+from mynumber.settings import ConfigurationError, Settings, load_settings
 from mynumber.storage import create_engine, session_factory
 
 app = typer.Typer(
@@ -55,7 +55,9 @@ def synth(
     """Register a synthetic town: realistic residents and households, each with a number."""
     name = batch_id or f"synth-{municipality}-{residents}-{seed}"
     records = synthesize(residents, municipality, seed=seed)
-    _run(name, records, residents, EventKind.BIRTH, directory, as_json=as_json)
+    settings = load_settings(home=directory)
+    written, done = run_batch(settings, name, records, residents, EventKind.BIRTH, quiet=as_json)
+    _report(name, written, done, as_json=as_json)
 
 
 @app.command("import")
@@ -75,20 +77,24 @@ def import_file(
 ) -> None:
     """Register every resident of a file, each with a new code and number; resumable."""
     name = batch_id or f"import-{_digest(path)}"
-    _run(name, read_records(path), None, event, directory, as_json=as_json)
+    settings = load_settings(home=directory)
+    written, done = run_batch(settings, name, read_records(path), None, event, quiet=as_json)
+    _report(name, written, done, as_json=as_json)
 
 
-def _run(
+def run_batch(
+    settings: Settings,
     name: str,
     records: Iterable[ResidentRecord],
     total: int | None,
     event: EventKind,
-    directory: Path | None,
     *,
-    as_json: bool,
-) -> None:
-    """Issue a batch into the registry's database, with a progress bar on standard error."""
-    settings = load_settings(home=directory)
+    quiet: bool,
+) -> tuple[int, int]:
+    """Issue a batch into the registry's database, with a progress bar on standard error.
+
+    Returns how many residents this run wrote and how many of the batch are on the register.
+    """
     opened = open_deployment(settings, [spec.id for spec in _registries(settings.home)])
     spec = opened.specs()[0]
     keys = opened.keys[spec.id]
@@ -101,11 +107,15 @@ def _run(
         session_factory(engine), NumberGenerator(keys.number_authority), PostalMunicipalities()
     )
     try:
-        with _progress(total, name, quiet=as_json) as report:
+        with _progress(total, name, quiet=quiet) as report:
             written = issuer.issue(plan, records, progress=report)
-        done = issuer.written(name)
+        return written, issuer.written(name)
     finally:
         engine.dispose()
+
+
+def _report(name: str, written: int, done: int, *, as_json: bool) -> None:
+    """Say how far the batch is."""
     emit(
         {"batch": name, "written_now": written, "residents": done},
         as_json=as_json,
