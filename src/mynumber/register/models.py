@@ -202,3 +202,81 @@ class AttributeLookup(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     matches: Mapped[int]
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+
+
+class AlternateAddressReason(StrEnum):
+    """Why a resident does not live at the registered address (居所情報登録の理由)."""
+
+    #: Fleeing domestic violence, stalking or abuse (DV等被害者).
+    DOMESTIC_VIOLENCE = "domestic-violence"
+    #: Evacuated from a disaster (東日本大震災等による避難者).
+    DISASTER = "disaster"
+    #: A long stay in hospital or in a care facility (長期入院・施設入所).
+    HOSPITAL_OR_CARE = "hospital-or-care"
+    #: Any other reason, which the request spells out.
+    OTHER = "other"
+
+
+class NoticeBatch(Base):
+    """A run of notices of the number (個人番号通知書) for the residents of one municipality.
+
+    Residents may ask, until ``alternate_address_deadline``, for their notice to go where they
+    actually live (居所情報登録).
+    """
+
+    __tablename__ = "notice_batches"
+    __table_args__ = ({"info": REGISTRY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[datetime]
+    #: The last day (Japan time) an alternate notice address may be filed for this batch.
+    alternate_address_deadline: Mapped[date]
+    issued_by: Mapped[str] = mapped_column(String(100))
+
+    notices: Mapped[list[Notice]] = relationship(back_populates="batch")
+
+
+class Notice(Base):
+    """The notice of one resident's number, with the 申請書ID of the card application form."""
+
+    __tablename__ = "notices"
+    __table_args__ = ({"info": REGISTRY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One notice per resident: a resident who has one is left out of later batches.
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("notice_batches.id"), index=True)
+    #: 申請書ID: 23 random digits, the id of the card application form sent with the notice.
+    application_id: Mapped[str] = mapped_column(String(23), unique=True)
+    #: Where the notice goes instead of the registered address, when a request was filed in time.
+    mailing_postal_code: Mapped[str | None] = mapped_column(String(7))
+    mailing_address: Mapped[str | None] = mapped_column(String(300))
+    printed_at: Mapped[datetime | None]
+
+    batch: Mapped[NoticeBatch] = relationship(back_populates="notices")
+    resident: Mapped[Resident] = relationship()
+
+
+class AlternateAddressRequest(Base):
+    """A request that a resident's notice go to where they live (居所情報登録申請). Append-only."""
+
+    __tablename__ = "alternate_address_requests"
+    __table_args__ = (
+        CheckConstraint(
+            "reason in ('domestic-violence', 'disaster', 'hospital-or-care', 'other')",
+            name="reason",
+        ),
+        {"info": REGISTRY},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("notice_batches.id"), index=True)
+    postal_code: Mapped[str] = mapped_column(String(7))
+    address: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(20))
+    #: The reason in the resident's words; required when ``reason`` is "other".
+    reason_text: Mapped[str | None] = mapped_column(String(500))
+    filed_at: Mapped[datetime]
+    filed_by: Mapped[str] = mapped_column(String(100))

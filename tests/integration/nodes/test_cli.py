@@ -117,7 +117,7 @@ def test_db_upgrade_one_node_as_json_from_mynumber_home(
     monkeypatch.setenv("MYNUMBER_HOME", str(home))
     result = mynumber("db", "upgrade", "--node", "registry", "--json")
     assert json.loads(result.out) == {
-        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0002"}]
+        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0003"}]
     }
     assert not (home / "data" / "hub.sqlite3").exists()
 
