@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .mynumber-demo
 
-# Debian packages the tests read PDFs with (pdftotext, pdftoppm, their CJK data) and the font of
-# Vietnamese notices.
-SYSTEM_PACKAGES := poppler-utils poppler-data fonts-dejavu-core
+# Debian packages the tests read PDFs with (pdftotext, pdftoppm, their CJK data), the font of
+# Vietnamese notices, and the browser the counter's Playwright test drives (never `playwright
+# install`: the test uses Debian's /usr/bin/chromium).
+SYSTEM_PACKAGES := poppler-utils poppler-data fonts-dejavu-core chromium
 
 .PHONY: install system-packages demo test unit lint bench clean
 
@@ -33,7 +34,7 @@ test: lint system-packages
 
 system-packages:
 	@if ! command -v pdftotext >/dev/null 2>&1 || [ ! -d /usr/share/poppler ] \
-	    || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	    || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ ! -x /usr/bin/chromium ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	  else \

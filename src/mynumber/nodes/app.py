@@ -20,12 +20,20 @@ from mynumber.nodes import routes, status
 from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
 from mynumber.nodes.problems import install_problem_handlers
+from mynumber.register import api as register_api
+from mynumber.register import notice_pages as register_notice_pages
+from mynumber.register import pages as register_pages
 from mynumber.settings import ConfigurationError, Settings
 from mynumber.storage import claim_database, create_engine, session_factory
 
 #: The routers each kind of node serves on top of /health and /version.
 ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
     NodeKind.OVERSIGHT: (status.router,),
+    NodeKind.REGISTRY: (
+        register_api.router,
+        register_pages.router,
+        register_notice_pages.router,
+    ),
 }
 
 

@@ -25,6 +25,16 @@ from mynumber.deployment import UnknownNodeError
 from mynumber.errors import MyNumberError
 from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
 from mynumber.numbers.exceptions import InvalidNumber
+from mynumber.register.clerks import ClerkRequired
+from mynumber.register.exceptions import (
+    DuplicateResident,
+    InvalidResidentRecord,
+    NotOnRegister,
+    NumberChangeRefused,
+    ResidentNotFound,
+)
+from mynumber.register.notation import InvalidAttribute
+from mynumber.register.notices import NoticeBatchNotFound, NoticeRefused
 from mynumber.settings import ConfigurationError
 from mynumber.storage import DatabaseUnavailableError, MigrationError, StorageError
 
@@ -44,6 +54,15 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     NodeError: HTTPStatus.INTERNAL_SERVER_ERROR,
     NodeUnhealthyError: HTTPStatus.SERVICE_UNAVAILABLE,
     NodeUnavailable: HTTPStatus.BAD_GATEWAY,
+    ResidentNotFound: HTTPStatus.NOT_FOUND,
+    DuplicateResident: HTTPStatus.CONFLICT,
+    NotOnRegister: HTTPStatus.CONFLICT,
+    InvalidResidentRecord: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NumberChangeRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NoticeRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NoticeBatchNotFound: HTTPStatus.NOT_FOUND,
+    InvalidAttribute: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ClerkRequired: HTTPStatus.UNAUTHORIZED,
 }
 
 _log = logging.getLogger(__name__)
