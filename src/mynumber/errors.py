@@ -17,7 +17,8 @@ to a problem details response or a one-line message through a single table::
      +-- RegisterError                         mynumber.register.exceptions
      |    +-- ResidentNotFound, DuplicateResident, NotOnRegister, InvalidResidentRecord,
      |    |   NumberChangeRefused
-     |    +-- NoticeRefused > AlternateAddressRefused; NoticeBatchNotFound  mynumber.register.notices
+     |    +-- NoticeRefused > AlternateAddressRefused      mynumber.register.notices
+     |    +-- NoticeBatchNotFound                          mynumber.register.notices
      |    +-- ClerkRequired                                        mynumber.register.clerks
      |    +-- InvalidAttribute (ValueError) > InvalidDate          mynumber.register.notation
      +-- UnknownMunicipality (ValueError)      mynumber.register.municipalities
