@@ -8,6 +8,10 @@
    numbers per second, and at least 200x the ``ff3`` package's FF3-1 per number), with the raw FF1
    batch and the scalar FF1 against ff3 for context.
 
+Figures 4 (issuing residents end to end, against a plain bulk load of the same rows) and 5
+(notice PDFs) are measured by ``issuance`` and ``notice_pdfs``; this module holds what every
+figure shares: the sizes, rows and figures.
+
 Before timing anything each figure checks that ours and the baseline give the same answers where
 they should, so that a fast wrong answer cannot pass for a fast right one.
 """
@@ -38,28 +42,52 @@ class Sizes:
     bulk_sample: int = 100_000
     generation: int = 1_000_000
     ff3: int = 20_000
+    #: Residents issued end to end per timed round, on each backend (figure 4).
+    sqlite_residents: int = 1_000_000
+    postgres_residents: int = 250_000
+    #: Residents issued under cProfile, apart from the timed rounds, to say where the time goes.
+    profile_residents: int = 20_000
+    #: Household notices rendered per timed round (figure 5).
+    notices: int = 200
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the results: ours, the baseline, how many times faster, the target."""
+    """One line of the results: ours, the baseline, how many times faster, the target.
+
+    ``ratio`` is the baseline's time / ours (how many times faster ours is), or, for a row marked
+    ``slower``, ours / the baseline's (how many times longer ours takes: where ours does work the
+    baseline leaves out). None where there is nothing to compare with.
+    """
 
     what: str
     ours: str
     baseline: str
-    ratio: float
+    ratio: float | None
     target: str = "none (context)"
     passed: bool | None = None
+    slower: bool = False
+
+    @property
+    def ratio_text(self) -> str:
+        """Return the ratio as the results table shows it."""
+        if self.ratio is None:
+            return "—"
+        return f"{self.ratio:,.1f}x" + (" slower" if self.slower else "")
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A titled group of rows, the notes that say how to read them, and their measurements."""
+    """A titled group of rows, the notes that say how to read them, and their measurements.
+
+    ``details`` are Markdown lines shown under the notes (a profile of where the time goes).
+    """
 
     title: str
     notes: tuple[str, ...]
     rows: tuple[Row, ...]
     measurements: tuple[Measurement, ...]
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
