@@ -15,6 +15,7 @@ rounds ours runs once more, on fewer residents, under cProfile, to show where it
 """
 
 import os
+import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,20 @@ class _Context:
     batch: Batch
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How a side's rate held over its last round, from the time each chunk was done."""
+
+    #: Residents per second over the first tenth of the round and over the last tenth.
+    first_tenth: float
+    last_tenth: float
+    #: Seconds per chunk (one transaction): the median and the slowest, and how many residents
+    #: were written when the slowest one ended.
+    median_chunk: float
+    slowest_chunk: float
+    slowest_at: int
+
+
 class Tracker:
     """Prints a round's progress every tenth and keeps when each chunk was done."""
 
@@ -84,15 +99,29 @@ class Tracker:
             print(f"    {self._label}: {done:,} of {self._total:,}, {rate} so far", flush=True)
             self._tenth = done * 10 // self._total + 1
 
-    def trend(self) -> tuple[float, float]:
-        """Return the rate over the first tenth of the round and over the last tenth."""
+    def pace(self) -> Pace:
+        """Return how the rate held over the round: first and last tenth, median and worst chunk."""
         tenth = self._total / 10
         first_done, first_time = next(mark for mark in self._marks if mark[0] >= tenth)
         late_done, late_time = next(m for m in self._marks if m[0] >= self._total - tenth)
         end_done, end_time = self._marks[-1]
         if end_time <= late_time:  # the last tenth was one chunk: measure from the one before
             late_done, late_time = self._marks[-2]
-        return first_done / first_time, (end_done - late_done) / (end_time - late_time)
+        chunks = [
+            (elapsed - before, done)
+            for (done_before, before), (done, elapsed) in zip(
+                [(0, 0.0), *self._marks], self._marks, strict=False
+            )
+            if done > done_before
+        ]
+        slowest, slowest_at = max(chunks)
+        return Pace(
+            first_tenth=first_done / first_time,
+            last_tenth=(end_done - late_done) / (end_time - late_time),
+            median_chunk=statistics.median(seconds for seconds, _ in chunks),
+            slowest_chunk=slowest,
+            slowest_at=slowest_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,8 +131,8 @@ class BackendResult:
     backend: Backend
     ours: Measurement
     baseline: Measurement
-    ours_trend: tuple[float, float]
-    baseline_trend: tuple[float, float]
+    ours_pace: Pace
+    baseline_pace: Pace
     #: Rows written per table (households, residents, numbers, events), the same on both sides.
     rows: tuple[int, ...]
     #: The 1-minute load average at the end of each side's last round: other work shows here.
@@ -160,8 +189,8 @@ def _measure(
         backend=backend,
         ours=Measurement(f"issuance on {name}: ours", len(records), seconds["ours"]),
         baseline=Measurement(f"issuance on {name}: baseline", len(records), seconds["baseline"]),
-        ours_trend=trackers["ours"].trend(),
-        baseline_trend=trackers["baseline"].trend(),
+        ours_pace=trackers["ours"].pace(),
+        baseline_pace=trackers["baseline"].pace(),
         rows=rows,
         loads=loads,
         profile=_profile(context, backend, records[:profile_size]),

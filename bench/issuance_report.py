@@ -21,6 +21,17 @@ COUNTRY = 125_000_000
 TARGET = 3.0
 #: The size the target is set for; a backend measured on fewer residents says so.
 ASKED = 1_000_000
+#: A chunk this many times slower than the median is a stall, and the page says so.
+STALL = 5
+#: What a stall of ours on PostgreSQL was found to be, outside the benchmark.
+_POSTGRES_STALL = (
+    " Diagnosed with auto_explain on 2026-11-26: from about 130,000 residents the "
+    "`SELECT resident_record_code FROM residents WHERE resident_record_code IN (...)` of "
+    "`_fresh_codes`, with 2,000 bound parameters, runs as a cached generic plan: a sequential "
+    "scan comparing every row with 2,000 parameters it cannot hash, 11-13 s a chunk, until the "
+    "plan changes again near 150,000 residents. The profile below, on fewer residents, is too "
+    "small to show it."
+)
 
 _BATCH = "mynumber/register/batch.py"
 _COMMON = (
@@ -162,7 +173,12 @@ def _notes(
             "up first. Row counts of both sides are checked equal after every round."
         ),
         *_size_notes(results),
-        _trend_note(results),
+        *(_pace_note(result) for result in results),
+        (
+            "The ratio depends on the size: the database's own work per row (inserts into "
+            "indexes on random keys) grows with the tables and both sides pay it, while most of "
+            "what ours adds per row is fixed."
+        ),
         (
             f"Projection: {COUNTRY:,} x the best round's time per resident, one Python process on "
             "one core. The design partitions the register by municipality, as Japan's is, "
@@ -204,34 +220,35 @@ def _size_notes(results: Sequence["BackendResult"]) -> list[str]:
             f"{r.backend.name} issues {r.ours.items:,} residents per round, not {ASKED:,}: ours "
             f"runs at {human_rate(r.ours.rate)} there, so {ASKED:,} would take "
             f"{_duration(r.ours.per_item * ASKED)} a round. The rates are per resident and "
-            "projected; the trend below shows how they held over the round."
+            "projected; the next notes show how they held over the round."
         )
         for r in results
         if r.ours.items < ASKED
     ]
 
 
-def _trend_note(results: Sequence["BackendResult"]) -> str:
-    """Say how each rate moved over the last round, and how busy the machine was at its end."""
-    moves = "; ".join(
-        f"{r.backend.name}: ours {human_rate(r.ours_trend[0])} then {human_rate(r.ours_trend[1])}, "
-        f"baseline {human_rate(r.baseline_trend[0])} then {human_rate(r.baseline_trend[1])}, "
-        f"so ours took {r.baseline_trend[0] / r.ours_trend[0]:.1f}x then "
-        f"{r.baseline_trend[1] / r.ours_trend[1]:.1f}x the baseline's time"
-        for r in results
+def _pace_note(result: "BackendResult") -> str:
+    """Say how both rates held over the last round on one backend, and how busy the machine was."""
+    ours, baseline = result.ours_pace, result.baseline_pace
+    name = result.backend.name
+    note = (
+        f"{name}, over the round: ours {human_rate(ours.first_tenth)} over the first tenth, "
+        f"{human_rate(ours.last_tenth)} over the last; the baseline "
+        f"{human_rate(baseline.first_tenth)}, then {human_rate(baseline.last_tenth)}; so ours took "
+        f"{baseline.first_tenth / ours.first_tenth:.1f}x, then "
+        f"{baseline.last_tenth / ours.last_tenth:.1f}x the baseline's time. Chunks of "
+        f"{CHUNK_SIZE:,}: ours {human_time(ours.median_chunk)} median, slowest "
+        f"{human_time(ours.slowest_chunk)} (ending at {ours.slowest_at:,}); the baseline "
+        f"{human_time(baseline.median_chunk)} median, slowest "
+        f"{human_time(baseline.slowest_chunk)}. 1-minute load average at the end of the round: "
+        f"ours {result.loads['ours']:.2f}, baseline {result.loads['baseline']:.2f} (about 1 on a "
+        "quiet machine, up to 2 with PostgreSQL's server busy too; more means other work ran)."
     )
-    loads = "; ".join(
-        f"{r.backend.name}: ours {r.loads['ours']:.2f}, baseline {r.loads['baseline']:.2f}"
-        for r in results
-    )
-    return (
-        f"Rate over the first tenth of the last round, then over its last tenth: {moves}. "
-        "The ratio depends on the size: the database's own work per row (inserts into indexes "
-        "on random keys) grows with the tables and both sides pay it, while most of what ours "
-        "adds per row is fixed. "
-        f"1-minute load average at the end of the round (this process and, on PostgreSQL, the "
-        f"server: about 1 to 2 on a quiet machine): {loads}."
-    )
+    if ours.slowest_chunk < STALL * ours.median_chunk:
+        return note
+    note += f" Ours stalled: its slowest chunk took {ours.slowest_chunk / ours.median_chunk:.0f}x "
+    note += "the median, and the stall is part of its time."
+    return note + (_POSTGRES_STALL if name == "PostgreSQL" else "")
 
 
 def _duration(seconds: float) -> str:
