@@ -3,7 +3,8 @@
 Ours: ``BatchIssuer.issue`` over ``synthesize(N, "131016", seed=...)`` (東京都千代田区) into a
 freshly migrated registry database -- record checks, normalised lookup keys, households, fresh
 resident record codes, FF1 numbers, the number encrypted (AES-256-GCM) and blind-indexed
-(HMAC-SHA256), SQLAlchemy bulk inserts, one transaction per ``CHUNK_SIZE`` residents. Baseline:
+(HMAC-SHA256), bulk writes (``mynumber.storage.bulk``), one transaction per ``CHUNK_SIZE``
+residents. Baseline:
 the rows ours wrote, numbers and keys precomputed, put into another fresh database of the same
 schema by the driver's plainest bulk path (:mod:`plain_load`). Target: ours takes at most 3x the
 baseline's time. Both read the same records from a list in memory, made before anything is timed,
@@ -74,6 +75,8 @@ class Pace:
     median_chunk: float
     slowest_chunk: float
     slowest_at: int
+    #: The median chunk of the first tenth: the pace before the tables have grown.
+    early_chunk: float
 
 
 class Tracker:
@@ -121,6 +124,9 @@ class Tracker:
             median_chunk=statistics.median(seconds for seconds, _ in chunks),
             slowest_chunk=slowest,
             slowest_at=slowest_at,
+            early_chunk=statistics.median(
+                [seconds for seconds, done in chunks if done <= tenth] or [chunks[0][0]]
+            ),
         )
 
 

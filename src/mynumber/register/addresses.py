@@ -45,6 +45,7 @@ of birth, and two people agreeing on all of it come out ambiguous, never linked.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from mynumber.register.notation import KANJI_NUMERAL, arabic_numerals, compatibility_fold
 
@@ -86,8 +87,12 @@ _KE = re.compile(f"(?<=[{_KANJI}])[ケヶがガ](?=[{_KANJI}])")
 _NO = re.compile(f"(?<=[{_KANJI}])[のノ](?=[{_KANJI}])")
 
 
+@lru_cache(maxsize=4096)
 def normalize_address(text: str) -> str:
     """Return the matching key of an address: the steps of the module docstring, to a fixed point.
+
+    The members of a household share an address and arrive together in a batch, so the last few
+    thousand keys are kept.
 
     >>> normalize_address("大字上野字中原十二番地の三")
     '上野中原12-3'

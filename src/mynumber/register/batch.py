@@ -7,7 +7,8 @@ A chunk is all or nothing, and every resident carries the batch id and its row, 
 at any moment and started again skips exactly the rows already written: every resident ends with
 exactly one number, and FF1 over distinct codes never gives a number twice.
 
-Rows go in with bulk inserts (one executemany per table and chunk), not one ORM object per row.
+Rows go in with bulk inserts (PostgreSQL ``COPY``, SQLite ``executemany``; one per table and
+chunk), with ids taken up front: not one ORM object per row, and no ``RETURNING``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from mynumber.numbers import bulk
-from mynumber.register.exceptions import InvalidResidentRecord
+from mynumber.register.exceptions import DuplicateResident, InvalidResidentRecord
 from mynumber.register.models import (
     EventKind,
     Household,
@@ -30,9 +31,11 @@ from mynumber.register.models import (
     LifeEvent,
     NumberState,
     Resident,
+    ResidentState,
 )
 from mynumber.register.services import ARRIVALS, Municipalities, check_record, resident_columns
 from mynumber.storage import unit_of_work
+from mynumber.storage.bulk import among, take_ids, write_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -115,35 +118,40 @@ class BatchIssuer:
                 msg = f"row {row + 1} of batch {batch.batch_id}: {exc}"
                 raise InvalidResidentRecord(msg) from exc
         now = self.clock()
+        columns = [resident_columns(record) for record in chunk]
+        _refuse_duplicates(session, batch.batch_id, columns, first_row)
         households = _households(session, batch.batch_id, chunk, first_row, now)
         codes = _fresh_codes(session, len(chunk))
         numbers = self.generator.numbers_for(codes)
-        residents = [
-            {
-                **resident_columns(record),
-                "resident_record_code": f"{code:011d}",
-                "household_id": households[_household_key(record, row)],
-                "batch_id": batch.batch_id,
-                "batch_row": row,
-                "registered_at": now,
-            }
-            for row, (record, code) in enumerate(
-                zip(chunk, codes.tolist(), strict=True), start=first_row
-            )
-        ]
-        ids = session.scalars(
-            insert(Resident).returning(Resident.id, sort_by_parameter_order=True), residents
-        ).all()
-        session.execute(
-            insert(IndividualNumberRecord),
+        ids = take_ids(session, Resident, len(chunk))
+        write_rows(
+            session,
+            Resident,
+            [
+                {
+                    **values,
+                    "id": resident_id,
+                    "address_protected": False,
+                    "resident_record_code": f"{code:011d}",
+                    "household_id": households[_household_key(record, row)],
+                    "batch_id": batch.batch_id,
+                    "batch_row": row,
+                    "registered_at": now,
+                }
+                for row, (record, values, resident_id, code) in enumerate(
+                    zip(chunk, columns, ids, codes.tolist(), strict=True), start=first_row
+                )
+            ],
+        )
+        write_rows(
+            session,
+            IndividualNumberRecord,
             [
                 _number_row(resident_id, number, now)
                 for resident_id, number in zip(ids, numbers.tolist(), strict=True)
             ],
         )
-        session.execute(
-            insert(LifeEvent), [_arrival(resident_id, batch, now) for resident_id in ids]
-        )
+        write_rows(session, LifeEvent, [_arrival(resident_id, batch, now) for resident_id in ids])
 
 
 def _chunks(records: Iterator[ResidentRecord], size: int) -> Iterator[list[ResidentRecord]]:
@@ -191,27 +199,83 @@ def _households(
         for row, record in enumerate(chunk, start=first_row)
     }
     existing = session.execute(
-        select(Household.batch_key, Household.id).where(
-            Household.batch_id == batch_id, Household.batch_key.in_(wanted)
+        among(
+            session,
+            select(Household.batch_key, Household.id),
+            (Household.batch_id, Household.batch_key),
+            [(batch_id, key) for key in wanted],
         )
     )
     known: dict[str | None, int] = dict(existing.all())
     missing = [key for key in wanted if key not in known]
-    if missing:
-        new = [
+    created = take_ids(session, Household, len(missing))
+    write_rows(
+        session,
+        Household,
+        [
             {
+                "id": household_id,
                 "municipality_code": wanted[key],
                 "batch_id": batch_id,
                 "batch_key": key,
                 "created_at": now,
             }
-            for key in missing
-        ]
-        created = session.scalars(
-            insert(Household).returning(Household.id, sort_by_parameter_order=True), new
-        ).all()
-        known.update(zip(missing, created, strict=True))
+            for key, household_id in zip(missing, created, strict=True)
+        ],
+    )
+    known.update(zip(missing, created, strict=True))
     return {str(key): household_id for key, household_id in known.items()}
+
+
+def _refuse_duplicates(
+    session: Session, batch_id: str, columns: list[dict[str, Any]], first_row: int
+) -> None:
+    """Refuse a chunk with a person already on the register, or twice in the batch.
+
+    The same person is the same date of birth, name, sex and address, each compared by its
+    normalised key, among residents still on the register: the rule of a single registration.
+    """
+    seen: dict[tuple[Any, ...], int] = {}
+    for row, values in enumerate(columns, start=first_row):
+        person = _person(values)
+        if person in seen:
+            msg = (
+                f"row {row + 1} of batch {batch_id}: the same person (name, date of birth, sex and "
+                f"address) as row {seen[person] + 1}; remove one of the two rows"
+            )
+            raise DuplicateResident(msg)
+        seen[person] = row
+    registered = session.execute(
+        among(
+            session,
+            select(
+                Resident.id,
+                Resident.date_of_birth,
+                Resident.name_key,
+                Resident.sex,
+                Resident.address_key,
+                Resident.state,
+            ),
+            (Resident.date_of_birth, Resident.name_key),
+            [(values["date_of_birth"], values["name_key"]) for values in columns],
+        )
+    )
+    for resident_id, born, name_key, sex, address_key, state in registered:
+        earlier = seen.get((born, name_key, sex, address_key))
+        # Filtered here, not in SQL: a condition on a column outside the index makes SQLite
+        # build a temporary index over the whole table for every chunk.
+        if earlier is not None and state == ResidentState.RESIDENT.value:
+            msg = (
+                f"row {earlier + 1} of batch {batch_id}: a resident with the same name, date of "
+                f"birth, sex and address is already on the register (resident {resident_id}); "
+                "remove the row, or record an event for that resident instead"
+            )
+            raise DuplicateResident(msg)
+
+
+def _person(values: dict[str, Any]) -> tuple[Any, ...]:
+    """Return what makes a row the same person as another: birth date, name, sex, address keys."""
+    return (values["date_of_birth"], values["name_key"], values["sex"], values["address_key"])
 
 
 def _fresh_codes(session: Session, count: int) -> NDArray[np.uint64]:
@@ -223,8 +287,11 @@ def _fresh_codes(session: Session, count: int) -> NDArray[np.uint64]:
         drawn = digits * np.uint64(10) + bulk.resident_code_check_digits(digits)
         taken = set(
             session.scalars(
-                select(Resident.resident_record_code).where(
-                    Resident.resident_record_code.in_([f"{code:011d}" for code in drawn.tolist()])
+                among(
+                    session,
+                    select(Resident.resident_record_code),
+                    (Resident.resident_record_code,),
+                    [(f"{code:011d}",) for code in drawn.tolist()],
                 )
             )
         )
