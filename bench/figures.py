@@ -44,7 +44,7 @@ class Sizes:
     ff3: int = 20_000
     #: Residents issued end to end per timed round, on each backend (figure 4).
     sqlite_residents: int = 1_000_000
-    postgres_residents: int = 250_000
+    postgres_residents: int = 1_000_000
     #: Residents issued under cProfile, apart from the timed rounds, to say where the time goes.
     profile_residents: int = 20_000
     #: Household notices rendered per timed round (figure 5).

@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     issuance.add_argument(
         "--postgres-residents",
         type=int,
-        help="residents per round on PostgreSQL (250,000; quick: 25,000)",
+        help="residents per round on PostgreSQL (1,000,000; quick: 100,000)",
     )
     issuance.add_argument(
         "--profile-residents",
@@ -130,7 +130,7 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
             generation=100_000,
             ff3=2_000,
             sqlite_residents=100_000,
-            postgres_residents=25_000,
+            postgres_residents=100_000,
             profile_residents=5_000,
             notices=20,
         )

@@ -2,7 +2,7 @@
 
 import typer
 
-from mynumber.cli import deployment, notices, number, register
+from mynumber.cli import deployment, notices, number, register, residents
 from mynumber.cli.output import fail
 from mynumber.errors import MyNumberError
 
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(number.app, name="number")
 app.add_typer(register.app, name="register")
+app.add_typer(residents.app, name="resident")
 app.add_typer(notices.app, name="notices")
 deployment.register(app)
 

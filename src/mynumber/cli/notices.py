@@ -12,12 +12,10 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from mynumber.cli.output import JSON_OPTION, emit
-from mynumber.deployment import NodeKind, read_deployment
-from mynumber.nodes.directory import check_databases, open_deployment
+from mynumber.cli.registry import ClerkOption, DirOption, open_registry
 from mynumber.notices import NoticeError, render_household_notice
 from mynumber.register.notices import NoticeService
-from mynumber.settings import load_settings
-from mynumber.storage import create_engine, session_factory, unit_of_work
+from mynumber.storage import unit_of_work
 
 app = typer.Typer(
     help="Notices of the number: open a batch, file an alternate address, print the PDFs.",
@@ -27,13 +25,7 @@ app = typer.Typer(
 #: Households rendered, written and marked printed per transaction.
 PRINT_CHUNK = 50
 
-DirOption = Annotated[
-    Path | None, typer.Option("--dir", help="The deployment directory (default: $MYNUMBER_HOME).")
-]
 BatchOption = Annotated[int, typer.Option("--batch", help="The notice batch's id.")]
-ClerkOption = Annotated[
-    str, typer.Option("--clerk", help="Who does this, as the register records it.")
-]
 JsonOption = Annotated[bool, JSON_OPTION]
 DeadlineOption = Annotated[
     datetime,
@@ -77,7 +69,7 @@ def open_batch(
     as_json: JsonOption = False,
 ) -> None:
     """Give every resident of a municipality who has no notice yet one, in a new batch."""
-    with _registry(directory) as factory, unit_of_work(factory) as session:
+    with open_registry(directory) as registry, unit_of_work(registry.sessions) as session:
         service = NoticeService(session)
         code = municipality or service.sole_municipality()
         batch = service.open_batch(code, deadline.date(), clerk)
@@ -115,7 +107,7 @@ def alternate_address(
     as_json: JsonOption = False,
 ) -> None:
     """Send a resident's notice where they live instead; only until the batch's deadline."""
-    with _registry(directory) as factory, unit_of_work(factory) as session:
+    with open_registry(directory) as registry, unit_of_work(registry.sessions) as session:
         service = NoticeService(session)
         request = service.file_alternate_address(
             service.resident(resident_id),
@@ -147,15 +139,15 @@ def print_notices(
     as_json: JsonOption = False,
 ) -> None:
     """Write one PDF per household (per envelope) not yet printed; run again to resume."""
-    with _registry(directory) as factory:
-        with unit_of_work(factory) as session:
+    with open_registry(directory) as registry:
+        with unit_of_work(registry.sessions) as session:
             service = NoticeService(session)
             batch = service.batch(batch_id)
             pending = service.households(batch, unprinted_only=True)
             total = len(service.households(batch))
         _make_directory(output)
         with _progress(len(pending), f"batch {batch_id}", quiet=as_json) as advance:
-            written = _print(factory, batch_id, pending, output, advance)
+            written = _print(registry.sessions, batch_id, pending, output, advance)
     emit(
         {
             "batch": batch_id,
@@ -197,21 +189,6 @@ def _print(
         written += len(envelopes)
         advance(len(chunk))
     return written
-
-
-@contextmanager
-def _registry(directory: Path | None) -> Iterator[sessionmaker[Session]]:
-    """Yield sessions of the deployment's registry database, opened with the registry's keys."""
-    settings = load_settings(home=directory)
-    registries = read_deployment(settings.home).of_kind(NodeKind.REGISTRY)
-    opened = open_deployment(settings, [spec.id for spec in registries])
-    check_databases(opened)
-    spec = opened.specs()[0]
-    engine = create_engine(spec.resolved_database_url(opened.home), opened.keys[spec.id].field_keys)
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @contextmanager
