@@ -14,7 +14,9 @@ The shares used here, beside those of ``plans`` and ``foreign``:
   43.5% of occupied dwellings are in apartment buildings, 共同住宅).
 """
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from random import Random
 from typing import TypedDict
 
@@ -94,7 +96,7 @@ class People:
         family = japanese.family(rng)
         members: Members = []
         for member in plan(kind, HEAD_AGES[kind], rng):
-            given = japanese.given(rng, member.sex)
+            given = _unused(partial(japanese.given, rng, member.sex), members)
             former = None
             if member.married_in and rng.random() < FORMER_SURNAME:
                 former = self._other_family_name(family[0])
@@ -130,7 +132,7 @@ class People:
             own = status if head else (profile.family or status)
             if not head and not profile.months:  # a permanent resident's family: a stay of its own
                 until = foreign.stay_until(foreign.FAMILY_MONTHS.get(own, ()), self._as_of, rng)
-            given = pool.given(rng, member.sex)
+            given = _unused(partial(pool.given, rng, member.sex), members)
             record = ResidentRecord(
                 family_name=family[0],
                 given_name=given[0],
@@ -175,6 +177,21 @@ class People:
         while (name := self._japanese.family(self._rng)[0]) == family_name:
             pass
         return name
+
+
+#: How often a given name already in the household is drawn again (pools hold dozens of names).
+_REDRAWS = 50
+
+
+def _unused(draw: Callable[[], tuple[str, str]], members: Members) -> tuple[str, str]:
+    """Draw a given name no member of the household has yet: siblings never share one."""
+    taken = {record.given_name for record, _ in members}
+    given = draw()
+    for _ in range(_REDRAWS):
+        if given[0] not in taken:
+            break
+        given = draw()
+    return given
 
 
 def _years_before(day: date, years: int) -> date:
