@@ -2,9 +2,11 @@
 
 Every node has ``field-encryption.key`` and ``blind-index.key`` (the :class:`FieldKeys` that protect
 numbers at rest in its database). The registry also holds ``number-authority.key``, the AES-256 key
-of the FF1 number generator; the hub also holds ``ledger-signing.key``, the Ed25519 key that signs
-ledger checkpoints. Symmetric keys are 32 random bytes written as hexadecimal; the signing key is
-PKCS#8 PEM.
+of the FF1 number generator, and the keys of the number authority's JPKI role (:class:`JpkiKeys`):
+the two certificate authorities' RSA-2048 keys, the OCSP responder's and the Ed25519 key that signs
+identity-confirmation receipts. The hub also holds ``ledger-signing.key``, the Ed25519 key that
+signs ledger checkpoints. Symmetric keys are 32 random bytes written as hexadecimal; private keys
+are unencrypted PKCS#8 PEM (the file's mode protects them).
 
 Files are mode 0600 in directories of mode 0700, written atomically and never overwritten. A key
 that is missing, unreadable, malformed, a placeholder (one byte repeated) or readable by other users
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mynumber.deployment import NodeKind
@@ -31,6 +34,12 @@ FIELD_ENCRYPTION: Final = "field-encryption.key"
 BLIND_INDEX: Final = "blind-index.key"
 NUMBER_AUTHORITY: Final = "number-authority.key"
 LEDGER_SIGNING: Final = "ledger-signing.key"
+JPKI_SIGNATURE_CA: Final = "jpki-signature-ca.key"
+JPKI_AUTHENTICATION_CA: Final = "jpki-authentication-ca.key"
+OCSP_RESPONDER: Final = "ocsp-responder.key"
+RECEIPT_SIGNING: Final = "identity-receipts.key"
+_RSA_KEYS: Final = (JPKI_SIGNATURE_CA, JPKI_AUTHENTICATION_CA, OCSP_RESPONDER)
+_ED25519_KEYS: Final = (LEDGER_SIGNING, RECEIPT_SIGNING)
 #: The file that marks a node's keys as made for the demo.
 DEMO_MARKER: Final = "DEMO"
 #: Length in bytes of every symmetric key.
@@ -60,8 +69,25 @@ class DemoKeysRefusedError(KeyRefusedError):
 
 def key_files(kind: NodeKind) -> tuple[str, ...]:
     """Return the names of the key files a node of ``kind`` holds."""
-    extra = {NodeKind.REGISTRY: (NUMBER_AUTHORITY,), NodeKind.HUB: (LEDGER_SIGNING,)}
+    extra = {
+        NodeKind.REGISTRY: (NUMBER_AUTHORITY, *_RSA_KEYS, RECEIPT_SIGNING),
+        NodeKind.HUB: (LEDGER_SIGNING,),
+    }
     return (FIELD_ENCRYPTION, BLIND_INDEX, *extra.get(kind, ()))
+
+
+@dataclass(frozen=True)
+class JpkiKeys:
+    """The registry's keys as the JPKI authority (公的個人認証サービス): CAs, OCSP, receipts."""
+
+    #: The CA key of "JPKI for digital signature" (署名用電子証明書).
+    signature_ca: rsa.RSAPrivateKey = field(repr=False)
+    #: The CA key of "JPKI for user authentication" (利用者証明用電子証明書).
+    authentication_ca: rsa.RSAPrivateKey = field(repr=False)
+    #: The delegated OCSP responder's key (its certificates are issued by both CAs).
+    ocsp_responder: rsa.RSAPrivateKey = field(repr=False)
+    #: Signs the receipts of identity confirmation (番号確認・身元確認) handed to bodies.
+    receipt_signing: Ed25519PrivateKey = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,8 @@ class NodeKeys:
     number_authority: bytes | None = field(default=None, repr=False)
     #: The key that signs ledger checkpoints (hub only).
     ledger_signing: Ed25519PrivateKey | None = field(default=None, repr=False)
+    #: The JPKI authority's keys (registry only).
+    jpki: JpkiKeys | None = field(default=None, repr=False)
     demo: bool = False
 
     @property
@@ -129,16 +157,32 @@ def load_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo_allowed: bo
             else None
         ),
         ledger_signing=(
-            _read_signing(directory / LEDGER_SIGNING, node_id) if kind is NodeKind.HUB else None
+            _read_ed25519(directory / LEDGER_SIGNING, node_id) if kind is NodeKind.HUB else None
         ),
+        jpki=_read_jpki(directory, node_id) if kind is NodeKind.REGISTRY else None,
         demo=demo,
+    )
+
+
+def _read_jpki(directory: Path, node_id: str) -> JpkiKeys:
+    """Read the registry's JPKI keys."""
+    return JpkiKeys(
+        signature_ca=_read_rsa(directory / JPKI_SIGNATURE_CA, node_id),
+        authentication_ca=_read_rsa(directory / JPKI_AUTHENTICATION_CA, node_id),
+        ocsp_responder=_read_rsa(directory / OCSP_RESPONDER, node_id),
+        receipt_signing=_read_ed25519(directory / RECEIPT_SIGNING, node_id),
     )
 
 
 def _generate(name: str) -> bytes:
     """Return the contents of a freshly generated key file called ``name``."""
-    if name == LEDGER_SIGNING:
-        return Ed25519PrivateKey.generate().private_bytes(
+    if name in _ED25519_KEYS or name in _RSA_KEYS:
+        key = (
+            Ed25519PrivateKey.generate()
+            if name in _ED25519_KEYS
+            else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
+        return key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
@@ -229,16 +273,21 @@ def _read_symmetric(path: Path, node_id: str) -> bytes:
     return key
 
 
-def _read_signing(path: Path, node_id: str) -> Ed25519PrivateKey:
-    """Read an Ed25519 private key in unencrypted PKCS#8 PEM and refuse a placeholder."""
+def _read_pem(path: Path, node_id: str) -> object:
+    """Read an unencrypted PKCS#8 PEM private key of any type."""
     text = _read_private(path, node_id)
     try:
-        key = serialization.load_pem_private_key(text, password=None)
+        return serialization.load_pem_private_key(text, password=None)
     except (ValueError, TypeError) as exc:
         msg = f"{path}: not an unencrypted PEM private key; {_HOW_TO_CREATE}"
         raise KeyRefusedError(msg) from exc
+
+
+def _read_ed25519(path: Path, node_id: str) -> Ed25519PrivateKey:
+    """Read an Ed25519 private key and refuse a placeholder."""
+    key = _read_pem(path, node_id)
     if not isinstance(key, Ed25519PrivateKey):
-        msg = f"{path}: the ledger signing key must be Ed25519; {_HOW_TO_CREATE}"
+        msg = f"{path}: this key must be Ed25519; {_HOW_TO_CREATE}"
         raise KeyRefusedError(msg)
     raw = key.private_bytes(
         serialization.Encoding.Raw,
@@ -246,6 +295,15 @@ def _read_signing(path: Path, node_id: str) -> Ed25519PrivateKey:
         serialization.NoEncryption(),
     )
     _refuse_placeholder(path, raw)
+    return key
+
+
+def _read_rsa(path: Path, node_id: str) -> rsa.RSAPrivateKey:
+    """Read an RSA private key of at least 2048 bits."""
+    key = _read_pem(path, node_id)
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+        msg = f"{path}: this key must be RSA of 2048 bits or more; {_HOW_TO_CREATE}"
+        raise KeyRefusedError(msg)
     return key
 
 

@@ -4,7 +4,8 @@ Migrations and the check that models and migrations agree read the schema of a n
 ``Base.metadata``; importing this module first makes sure no domain's tables are missing from it.
 """
 
+from mynumber.cards import models as card_models
 from mynumber.register import models as register_models
 from mynumber.storage.models import Base
 
-__all__ = ["Base", "register_models"]
+__all__ = ["Base", "card_models", "register_models"]

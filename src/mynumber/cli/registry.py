@@ -29,6 +29,8 @@ class Registry:
 
     sessions: sessionmaker[Session]
     keys: NodeKeys
+    #: Where the registry answers: certificates point relying parties there.
+    base_url: str
 
 
 @contextmanager
@@ -42,6 +44,6 @@ def open_registry(directory: Path | None) -> Iterator[Registry]:
     keys = opened.keys[spec.id]
     engine = create_engine(spec.resolved_database_url(opened.home), keys.field_keys)
     try:
-        yield Registry(session_factory(engine), keys)
+        yield Registry(session_factory(engine), keys, spec.base_url)
     finally:
         engine.dispose()

@@ -17,9 +17,9 @@ import typer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from mynumber.cards import registry as registry_services
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.registry import DirOption, Registry, open_registry
-from mynumber.numbers.generator import NumberGenerator
 from mynumber.register.clerks import ClerkRequired, clerk_named
 from mynumber.register.counter import (
     EVENT_ACTIONS,
@@ -30,11 +30,9 @@ from mynumber.register.counter import (
 )
 from mynumber.register.exceptions import InvalidResidentRecord
 from mynumber.register.models import EventKind
-from mynumber.register.municipalities import PostalMunicipalities
 from mynumber.register.schemas import NameSearch, NumberQuery, Registration, today
 from mynumber.register.search import ResidentSearch
 from mynumber.register.services import RegisterService
-from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
 
 app = typer.Typer(
@@ -353,15 +351,8 @@ def _event(
 
 
 def _service(registry: Registry, session: Session) -> RegisterService:
-    """Return the register over ``session`` with the registry's number-authority key."""
-    if registry.keys.number_authority is None:
-        msg = (
-            f"node {registry.keys.node_id!r} holds no number-authority key: it cannot issue numbers"
-        )
-        raise ConfigurationError(msg)
-    return RegisterService(
-        session, NumberGenerator(registry.keys.number_authority), PostalMunicipalities()
-    )
+    """Return the register over ``session``, its cards listening to every event."""
+    return registry_services.register_service(session, registry.keys, registry.base_url)
 
 
 def _checked(model: type[_Model], fields: Mapping[str, Any]) -> _Model:

@@ -14,6 +14,9 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
 from mynumber import __version__
+from mynumber.cards import api as cards_api
+from mynumber.cards import identity_api as cards_identity_api
+from mynumber.cards import status_api as cards_status_api
 from mynumber.deployment import Deployment, NodeKind, NodeSpec
 from mynumber.keys import NodeKeys
 from mynumber.nodes import routes, status
@@ -33,6 +36,9 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
         register_api.router,
         register_pages.router,
         register_notice_pages.router,
+        cards_api.router,
+        cards_status_api.router,
+        cards_identity_api.router,
     ),
 }
 

@@ -21,6 +21,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from mynumber.cards.documents import DocumentsRefused
+from mynumber.cards.exceptions import (
+    CardError,
+    CardFileError,
+    CertificateError,
+    InvalidPin,
+    PinLocked,
+    WrongPin,
+)
+from mynumber.cards.identity import IdentityRefused
+from mynumber.cards.relying_parties import RelyingPartyRefused
+from mynumber.cards.validity import InvalidCardDates
 from mynumber.deployment import UnknownNodeError
 from mynumber.errors import MyNumberError
 from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
@@ -63,6 +75,16 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     NoticeBatchNotFound: HTTPStatus.NOT_FOUND,
     InvalidAttribute: HTTPStatus.UNPROCESSABLE_ENTITY,
     ClerkRequired: HTTPStatus.UNAUTHORIZED,
+    CardError: HTTPStatus.CONFLICT,
+    InvalidPin: HTTPStatus.UNPROCESSABLE_ENTITY,
+    WrongPin: HTTPStatus.FORBIDDEN,
+    PinLocked: HTTPStatus.LOCKED,
+    CardFileError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    CertificateError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidCardDates: HTTPStatus.UNPROCESSABLE_ENTITY,
+    DocumentsRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    IdentityRefused: HTTPStatus.FORBIDDEN,
+    RelyingPartyRefused: HTTPStatus.UNAUTHORIZED,
 }
 
 _log = logging.getLogger(__name__)

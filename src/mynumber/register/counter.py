@@ -17,13 +17,11 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from mynumber.numbers.generator import NumberGenerator
+from mynumber.cards import registry as registry_services
 from mynumber.register.clerks import clerk_named
 from mynumber.register.models import EventKind, Resident
-from mynumber.register.municipalities import PostalMunicipalities
 from mynumber.register.schemas import AddressChange, Body, NameChange, NumberChange, Removal
 from mynumber.register.services import Clerk, RegisterService, active_number
-from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
 
 if TYPE_CHECKING:
@@ -126,13 +124,8 @@ RegistryNode = Annotated["NodeContext", Depends(registry_node)]
 
 
 def register_service(session: Session, node: "NodeContext") -> RegisterService:
-    """Return the register of ``node`` over ``session``, with the number authority's key."""
-    if node.keys.number_authority is None:
-        msg = f"node {node.spec.id!r} holds no number-authority key: it cannot issue numbers"
-        raise ConfigurationError(msg)
-    return RegisterService(
-        session, NumberGenerator(node.keys.number_authority), PostalMunicipalities()
-    )
+    """Return the register of ``node`` over ``session``, its cards listening to every event."""
+    return registry_services.register_service(session, node.keys, node.spec.base_url)
 
 
 def mask(number: str) -> str:

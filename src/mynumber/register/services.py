@@ -13,9 +13,10 @@ never issued twice, and a deceased or moved-out resident's number stays with the
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from sqlalchemy import select
 
@@ -40,8 +41,6 @@ from mynumber.register.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sqlalchemy.orm import Session
 
     from mynumber.register.records import PersonName, ResidentRecord
@@ -64,6 +63,10 @@ class Clerk:
     name: str
 
 
+#: Told of every event the register records: the resident and the kind of event.
+EventListener: TypeAlias = Callable[[Resident, EventKind], None]
+
+
 class RegisterService:
     """The resident register of one registry node, over the caller's session."""
 
@@ -74,12 +77,18 @@ class RegisterService:
         municipalities: Municipalities,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        listeners: Sequence[EventListener] = (),
     ) -> None:
-        """Work in ``session`` with the number authority's ``generator``."""
+        """Work in ``session`` with the number authority's ``generator``.
+
+        Each of ``listeners`` is called with the resident and the event after every event is
+        recorded, in the same transaction: the card service revokes certificates that way.
+        """
         self._session = session
         self._generator = generator
         self._municipalities = municipalities
         self._clock = clock
+        self._listeners = tuple(listeners)
 
     def register(
         self,
@@ -290,6 +299,8 @@ class RegisterService:
                 details=details,
             )
         )
+        for listener in self._listeners:
+            listener(resident, kind)
 
 
 def check_record(record: ResidentRecord, occurred_on: date) -> None:

@@ -11,8 +11,12 @@ from mynumber.deployment import NodeKind
 from mynumber.keys import (
     BLIND_INDEX,
     FIELD_ENCRYPTION,
+    JPKI_AUTHENTICATION_CA,
+    JPKI_SIGNATURE_CA,
     LEDGER_SIGNING,
     NUMBER_AUTHORITY,
+    OCSP_RESPONDER,
+    RECEIPT_SIGNING,
     DemoKeysRefusedError,
     KeyRefusedError,
     create_node_keys,
@@ -33,7 +37,13 @@ def _mode(path: Path) -> int:
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        (NodeKind.REGISTRY, {FIELD_ENCRYPTION, BLIND_INDEX, NUMBER_AUTHORITY}),
+        (
+            NodeKind.REGISTRY,
+            {
+                *(FIELD_ENCRYPTION, BLIND_INDEX, NUMBER_AUTHORITY),
+                *(JPKI_SIGNATURE_CA, JPKI_AUTHENTICATION_CA, OCSP_RESPONDER, RECEIPT_SIGNING),
+            },
+        ),
         (NodeKind.HUB, {FIELD_ENCRYPTION, BLIND_INDEX, LEDGER_SIGNING}),
         (NodeKind.INSTITUTION, {FIELD_ENCRYPTION, BLIND_INDEX}),
     ],
@@ -41,7 +51,7 @@ def _mode(path: Path) -> int:
 def test_each_kind_gets_its_key_files_private(
     tmp_path: Path, kind: NodeKind, expected: set[str]
 ) -> None:
-    """Every node has field keys, the registry the FF1 key, the hub the signing key; all 0600."""
+    """Field keys everywhere, the FF1 and JPKI keys at the registry, the hub's signing key; 0600."""
     directory = create_node_keys(tmp_path, "node-1", kind)
     assert directory == key_directory(tmp_path, "node-1") == tmp_path / "keys" / "node-1"
     assert {path.name for path in directory.iterdir()} == expected == set(key_files(kind))
@@ -58,6 +68,10 @@ def test_keys_load_back_as_typed_node_keys(tmp_path: Path) -> None:
     assert len(keys.number_authority) == 32
     assert keys.ledger_signing is None
     assert not keys.demo
+    assert keys.jpki is not None
+    assert keys.jpki.signature_ca.key_size == keys.jpki.authentication_ca.key_size == 2048
+    assert keys.jpki.signature_ca.private_numbers() != keys.jpki.authentication_ca.private_numbers()
+    keys.jpki.receipt_signing.public_key().verify(keys.jpki.receipt_signing.sign(b"r"), b"r")
     assert keys.field_keys == FieldKeys(keys.field_encryption, keys.blind_index)
     assert keys.field_encryption.hex() not in repr(keys)
 
@@ -152,6 +166,17 @@ def test_a_placeholder_or_broken_signing_key_is_refused(tmp_path: Path, content:
     target.chmod(0o600)
     with pytest.raises(KeyRefusedError, match=HOW_TO_CREATE):
         load_node_keys(tmp_path, "hub", NodeKind.HUB, demo_allowed=False)
+
+
+def test_a_jpki_key_that_is_not_rsa_2048_is_refused(tmp_path: Path) -> None:
+    """A CA key file holding an Ed25519 key is refused, naming the file and the way out."""
+    directory = create_node_keys(tmp_path, "registry", NodeKind.REGISTRY)
+    target = directory / JPKI_SIGNATURE_CA
+    target.unlink()
+    target.write_bytes((directory / RECEIPT_SIGNING).read_bytes())
+    target.chmod(0o600)
+    with pytest.raises(KeyRefusedError, match=rf"{JPKI_SIGNATURE_CA}: this key must be RSA"):
+        load_node_keys(tmp_path, "registry", NodeKind.REGISTRY, demo_allowed=False)
 
 
 def test_demo_keys_are_refused_outside_the_demo(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""The Individual Number Card (マイナンバーカード): lifecycle, JPKI, PINs, identity confirmation."""
