@@ -16,6 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mynumber.cards.attributes import _der_utf8, _read_der_utf8
 from mynumber.cards.crl import Revocation, build_crl
 from mynumber.cards.exceptions import CertificateError
 from mynumber.cards.jpki import (
@@ -28,8 +29,6 @@ from mynumber.cards.jpki import (
     Authority,
     AuthorityKind,
     FourAttributes,
-    _der_utf8,
-    _read_der_utf8,
     attributes_of,
     create_authority,
     issue_authentication_certificate,
