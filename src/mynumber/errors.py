@@ -24,7 +24,13 @@ to a problem details response or a one-line message through a single table::
      +-- UnknownMunicipality (ValueError)      mynumber.register.municipalities
      +-- InvalidCount (ValueError)             mynumber.register.synth
      +-- NoticeError                           mynumber.notices.exceptions
-          +-- InvalidNotice (ValueError), NoticeFontUnavailable
+     |    +-- InvalidNotice (ValueError), NoticeFontUnavailable
+     +-- CardError                             mynumber.cards.exceptions
+          +-- InvalidPin (ValueError), WrongPin, PinLocked, CardFileError, CertificateError
+          +-- InvalidCardDates (ValueError)                mynumber.cards.validity
+          +-- DocumentsRefused                             mynumber.cards.documents
+          +-- IdentityRefused                              mynumber.cards.identity
+          +-- RelyingPartyRefused                          mynumber.cards.relying_parties
 
 Messages say what was wrong and what to do about it, in the words of the people running the system.
 """

@@ -167,10 +167,15 @@ def test_the_demo_creates_migrates_and_serves(tmp_path: Path) -> None:
     server = _start(
         "demo", "--dir", home, "--port", str(port), port=port, ready_path="/oversight/nodes"
     )
+    cards = sorted((home / "cards").glob("*.json"))
     try:
         with httpx.Client(base_url=server.url, trust_env=False) as client:
             assert client.get("/oversight/nodes").json()["healthy"] is True
+            states = [client.get(f"/registry/api/cards/{card.stem}").json() for card in cards]
     finally:
         output = server.stop()
     assert f"created the demo deployment {home}" in output
     assert (home / "keys" / "registry" / "DEMO").is_file()
+    assert f"3 demo cards in {home / 'cards'}" in output
+    assert [state["state"] for state in states] == ["active"] * 3
+    assert all(len(state["certificates"]) == 2 for state in states)

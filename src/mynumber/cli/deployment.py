@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from mynumber.cli.demo_cards import DEMO_PINS, ensure_demo_cards
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.register import run_batch
 from mynumber.deployment import Deployment, NodeSpec
@@ -140,6 +141,10 @@ def demo(
     name = f"demo-town-{DEMO_MUNICIPALITY}-{residents}"
     _, done = run_batch(settings, name, town, residents, EventKind.BIRTH, quiet=False)
     typer.echo(f"the town {municipality_name(DEMO_MUNICIPALITY)} has {done:,} residents")
+    cards = ensure_demo_cards(settings)
+    if cards:
+        pins = ", ".join(f"{kind} {pin}" for kind, pin in DEMO_PINS.items())
+        typer.echo(f"{len(cards)} demo cards in {cards[0].parent} (demo PINs: {pins})")
     _run(create_host_app(opened, settings), settings, opened.specs())
 
 

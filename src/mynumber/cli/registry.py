@@ -1,7 +1,7 @@
 """The registry node's database as the command line opens it: the deployment's one register."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mynumber.deployment import NodeKind, read_deployment
 from mynumber.keys import NodeKeys
 from mynumber.nodes.directory import check_databases, open_deployment
-from mynumber.settings import load_settings
+from mynumber.settings import Settings, load_settings
 from mynumber.storage import create_engine, session_factory
 
 DirOption = Annotated[
@@ -33,10 +33,14 @@ class Registry:
     base_url: str
 
 
+def open_registry(directory: Path | None) -> AbstractContextManager[Registry]:
+    """Open the registry of the deployment in ``directory`` (default: ``$MYNUMBER_HOME``)."""
+    return registry_of(load_settings(home=directory))
+
+
 @contextmanager
-def open_registry(directory: Path | None) -> Iterator[Registry]:
+def registry_of(settings: Settings) -> Iterator[Registry]:
     """Yield the deployment's registry database, checked to be migrated and the node's own."""
-    settings = load_settings(home=directory)
     registries = read_deployment(settings.home).of_kind(NodeKind.REGISTRY)
     opened = open_deployment(settings, [spec.id for spec in registries])
     check_databases(opened)
