@@ -219,3 +219,41 @@ def test_a_reissue_after_loss_gives_a_new_manufacturing_number(
         )
     )
     assert live == 2
+
+
+def test_a_foreign_residents_card_ends_with_the_stay(registry: Registry, tmp_path: Path) -> None:
+    """A card and its certificates expire when the period of stay ends, before any birthday."""
+    stay = TODAY.replace(year=TODAY.year + 2)
+    visitor = registry.resident(
+        replace(
+            ADULT,
+            family_name="NGUYEN",
+            given_name="AN",
+            nationality="VN",
+            resident_status="技術・人文知識・国際業務",
+            period_of_stay_until=stay,
+            latin_name="NGUYEN AN",
+        )
+    )
+    card, _ = registry.handed_over(visitor, tmp_path / "card.json")
+    assert card.expires_on == stay
+    assert {c.not_after.date() for c in card.certificates} == {stay}
+
+
+def test_a_renewal_replaces_the_old_card_at_handover(registry: Registry, tmp_path: Path) -> None:
+    """The renewed card is live; the old one ends (replaced) with both certificates revoked."""
+    resident = registry.resident()
+    old, _ = registry.handed_over(resident, tmp_path / "old.json")
+    application = registry.cards.apply_at_counter(
+        resident, PHOTO, CLERK, reason=ApplicationReason.RENEWAL
+    )
+    new = registry.cards.manufacture(application)
+    assert (
+        old.state == CardState.ACTIVE.value
+    )  # the old card works until the new one is handed over
+    registry.cards.hand_over(
+        new, clerk=CLERK, identity_check="old card", pins=PINS, path=tmp_path / "new.json"
+    )
+    assert (old.state, old.ended_reason) == (CardState.ENDED.value, "replaced")
+    assert set(_statuses(old).values()) == {CertificateStatus.REVOKED.value}
+    assert set(_statuses(new).values()) == {CertificateStatus.GOOD.value}
