@@ -177,13 +177,23 @@ def _run(app: FastAPI, settings: Settings, specs: tuple[NodeSpec, ...]) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """Bind the listening socket ourselves, so a busy port is a one-line error."""
+    """Bind the listening socket ourselves, so a busy port is a one-line error.
+
+    The socket is made with the protocol named (``IPPROTO_TCP``): asyncio turns Nagle's algorithm
+    off (``TCP_NODELAY``) only on connections of such a socket, and without that every response
+    after the first on a keep-alive connection waits for the client's delayed ACK (about 40 ms).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen()
     except OSError as exc:
+        listener.close()
         msg = f"cannot listen on {_netloc(host, port)} ({exc.strerror}); choose another --port"
         raise ConfigurationError(msg) from exc
+    return listener
 
 
 def _netloc(host: str, port: int) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mynumber.cli import deployment as deployment_cli
 from mynumber.cli.main import main
 from mynumber.settings import Settings
 
@@ -72,7 +73,8 @@ def test_init_writes_private_keys_and_the_deployment(mynumber: Run, tmp_path: Pa
     assert (home / "deployment.toml").is_file()
     assert sorted(path.name for path in (home / "keys").iterdir()) == sorted(NODE_IDS)
     keys = list((home / "keys").rglob("*.key"))
-    assert len(keys) == 2 * len(NODE_IDS) + 2  # plus the registry's FF1 key and the hub's
+    # Plus the registry's FF1 key, its four JPKI keys (two CAs, OCSP, receipts) and the hub's.
+    assert len(keys) == 2 * len(NODE_IDS) + 1 + 4 + 1
     assert {stat.S_IMODE(path.stat().st_mode) for path in keys} == {0o600}
 
 
@@ -117,7 +119,7 @@ def test_db_upgrade_one_node_as_json_from_mynumber_home(
     monkeypatch.setenv("MYNUMBER_HOME", str(home))
     result = mynumber("db", "upgrade", "--node", "registry", "--json")
     assert json.loads(result.out) == {
-        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0003"}]
+        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0004"}]
     }
     assert not (home / "data" / "hub.sqlite3").exists()
 
@@ -181,6 +183,14 @@ def busy_port() -> Iterator[int]:
     """Yield a 127.0.0.1 port that another socket is listening on."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         yield int(listener.getsockname()[1])
+
+
+def test_the_listening_socket_is_tcp_so_responses_are_not_delayed() -> None:
+    """The socket names IPPROTO_TCP: asyncio then turns Nagle off on each connection."""
+    listener = deployment_cli._listen("127.0.0.1", 0)  # noqa: SLF001 -- the socket serve uses
+    with listener:
+        assert listener.proto == socket.IPPROTO_TCP
+        assert listener.type == socket.SOCK_STREAM
 
 
 def test_serve_on_a_busy_port_is_one_line(mynumber: Run, home: Path, busy_port: int) -> None:
