@@ -2,7 +2,7 @@
 
 import typer
 
-from mynumber.cli import deployment, notices, number, register, residents
+from mynumber.cli import card_counter, cards, deployment, notices, number, register, residents
 from mynumber.cli.output import fail
 from mynumber.errors import MyNumberError
 
@@ -17,6 +17,8 @@ app.add_typer(number.app, name="number")
 app.add_typer(register.app, name="register")
 app.add_typer(residents.app, name="resident")
 app.add_typer(notices.app, name="notices")
+card_counter.register(cards.app)
+app.add_typer(cards.app, name="card")
 deployment.register(app)
 
 

@@ -215,3 +215,22 @@ def test_a_receipt_is_for_its_body_and_number_only(registry: Registry) -> None:
     )
     with pytest.raises(IdentityRefused, match="expired"):
         later.redeem(receipt["receipt_id"], body=ASKER["body"], number=number)
+
+
+def test_an_expired_card_is_refused(registry: Registry, tmp_path: Path) -> None:
+    """Eleven years on, the card's certificate has expired and the confirmation says so."""
+    virtual = _card(registry, tmp_path)
+    later = IdentityService(
+        registry.session,
+        registry.cards.authorities,
+        registry.identity._receipt_key,  # noqa: SLF001 -- the same registry, years later
+        clock=lambda: datetime.now(UTC) + timedelta(days=365 * 11),
+    )
+    challenge = later.challenge(**ASKER).challenge
+    signature = virtual.sign(
+        PinKind.AUTHENTICATION, PINS[PinKind.AUTHENTICATION], challenge.encode("ascii")
+    )
+    pem = virtual.authentication_certificate.public_bytes(serialization.Encoding.PEM).decode()
+    number = virtual.read_card_face(PINS[PinKind.CARD_FACE]).number
+    with pytest.raises(IdentityRefused, match="expired"):
+        later.confirm_with_card(challenge, pem, signature, number)
