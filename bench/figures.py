@@ -8,9 +8,10 @@
    numbers per second, and at least 200x the ``ff3`` package's FF3-1 per number), with the raw FF1
    batch and the scalar FF1 against ff3 for context.
 
-Figures 4 (issuing residents end to end, against a plain bulk load of the same rows) and 5
-(notice PDFs) are measured by ``issuance`` and ``notice_pdfs``; this module holds what every
-figure shares: the sizes, rows and figures.
+Figures 4 (issuing residents end to end, against a plain bulk load of the same rows), 5 (notice
+PDFs) and 6 (identity confirmations over HTTP, against raw RSA-2048 verification) are measured by
+``issuance``, ``notice_pdfs`` and ``identity``; this module holds what every figure shares: the
+sizes, rows and figures.
 
 Before timing anything each figure checks that ours and the baseline give the same answers where
 they should, so that a fast wrong answer cannot pass for a fast right one.
@@ -49,6 +50,9 @@ class Sizes:
     profile_residents: int = 20_000
     #: Household notices rendered per timed round (figure 5).
     notices: int = 200
+    #: Identity confirmations over HTTP per timed round, and the cards they use in turn (figure 6).
+    confirmations: int = 500
+    identity_cards: int = 50
 
 
 @dataclass(frozen=True)

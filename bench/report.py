@@ -55,6 +55,10 @@ def machine(databases: Sequence[str] = ()) -> list[tuple[str, str]]:
         *(("Database", database) for database in databases),
         ("SQLAlchemy", f"{version('sqlalchemy')}, psycopg {version('psycopg')}"),
         ("reportlab", version("reportlab")),
+        (
+            "HTTP",
+            f"uvicorn {version('uvicorn')}, FastAPI {version('fastapi')}, httpx {version('httpx')}",
+        ),
         ("mynumber", f"{version('mynumber')}, {_revision()}"),
     ]
 
@@ -106,7 +110,8 @@ def _method(run: Run) -> list[str]:
         f"- The process was pinned to logical CPU {run.cpu} (`os.sched_setaffinity`), with",
         "  `OPENBLAS_NUM_THREADS`, `OMP_NUM_THREADS` and `MKL_NUM_THREADS` set to 1 before numpy",
         "  was imported: every figure, ours and the baseline, is a one-core figure of this process",
-        "  (PostgreSQL's server, in figure 4, runs in its own processes).",
+        "  (PostgreSQL's server, in figure 4, and the registry's HTTP server, in figure 6, run in",
+        "  their own processes).",
         "- Each case ran once untimed to warm up; then ours and the baseline were timed in turn,",
         f"  {run.repeats} rounds, the order reversed every other round, garbage collection off",
         "  inside a timed call. Figure 4 (issuance) is too long for that:",
@@ -115,12 +120,13 @@ def _method(run: Run) -> list[str]:
         "  taken separately: noise from other work only adds time. The median and slowest rounds",
         "  are in the last table, to show how noisy the run was.",
         "- Ratio = the baseline's time per number / ours: how many times faster ours is. Where",
-        "  ours does work the baseline leaves out (figures 4 and 5) the ratio is ours' time / the",
+        "  ours does work the baseline leaves out (figures 4 to 6) the ratio is ours' time / the",
         "  baseline's, marked *slower*: how many times longer ours takes.",
         "- Before timing, each figure checks that ours and the baseline answer alike: the same",
         "  verdict on every validated input, every generated number distinct and valid, every",
         "  issued resident with one valid and distinct number and both sides' row counts equal,",
-        "  every notice a PDF of the expected pages.",
+        "  every notice a PDF of the expected pages, every card confirmed with a signed receipt",
+        "  and every raw signature verified, a tampered signature refused by both.",
         "- Timings never decide a test; this page is the only place they are judged.",
         f"- Load average (1, 5, 15 min): {load} before the run, {load_after} after.",
     ]

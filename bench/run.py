@@ -3,12 +3,13 @@
     .venv/bin/python bench/run.py --output docs/benchmarks.md      # what `make bench` runs
     .venv/bin/python bench/run.py --only issuance --residents 20000 --postgres-residents 10000
     .venv/bin/python bench/run.py --quick                          # a tenth of every input
+    .venv/bin/python bench/run.py --only identity --confirmations 200 --cpu 0
 
 The process pins itself to one CPU and limits numpy's helper threads to one before numpy is first
 imported, so every figure is a one-core figure; see ``timing`` for how the rounds are taken and
-``figures``, ``issuance`` and ``notice_pdfs`` for what is compared with what. Progress goes to
-the terminal; the page goes to ``--output`` (or to the terminal if there is none). The page is
-written whole: a run with ``--only`` says on it which figures it left out.
+``figures``, ``issuance``, ``notice_pdfs`` and ``identity`` for what is compared with what.
+Progress goes to the terminal; the page goes to ``--output`` (or to the terminal if there is
+none). The page is written whole: a run with ``--only`` says on it which figures it left out.
 """
 
 import argparse
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # at run time figures is imported only once the thread limits
 #: Thread-pool sizes that numpy's BLAS and OpenMP read once, when numpy is first imported.
 THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: The groups of figures, in the order they run and appear; --only chooses among them.
-GROUPS = ("scalar", "bulk", "generation", "issuance", "notices")
+GROUPS = ("scalar", "bulk", "generation", "issuance", "notices", "identity")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
     issuance.add_argument(
         "--notices", type=int, help="household notices rendered per round (200; quick: 20)"
     )
+    identity = parser.add_argument_group("identity confirmation (figure 6)")
+    identity.add_argument(
+        "--confirmations",
+        type=int,
+        help="identity confirmations over HTTP per round (500; quick: 50)",
+    )
+    identity.add_argument(
+        "--identity-cards",
+        type=int,
+        help="residents handed a card, used in turn by the confirmations (50; quick: 5)",
+    )
     return parser
 
 
@@ -133,12 +145,16 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
             postgres_residents=100_000,
             profile_residents=5_000,
             notices=20,
+            confirmations=50,
+            identity_cards=5,
         )
     given = {
         "sqlite_residents": arguments.residents,
         "postgres_residents": arguments.postgres_residents,
         "profile_residents": arguments.profile_residents,
         "notices": arguments.notices,
+        "confirmations": arguments.confirmations,
+        "identity_cards": arguments.identity_cards,
     }
     return dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
 
@@ -148,6 +164,7 @@ def _measure(
 ) -> tuple[list["Figure"], list[str]]:
     """Measure the chosen groups; return their figures and the databases figure 4 ran on."""
     import figures  # noqa: PLC0415 -- after the thread limits
+    import identity  # noqa: PLC0415 -- idem
     import issuance  # noqa: PLC0415 -- idem
     import notice_pdfs  # noqa: PLC0415 -- idem
     import registers  # noqa: PLC0415 -- idem
@@ -165,6 +182,7 @@ def _measure(
         "generation": lambda: figures.generation(sizes, repeats),
         "issuance": lambda: issuance.issuance(backends, sizes, arguments.issuance_rounds),
         "notices": lambda: notice_pdfs.notices(sizes, repeats),
+        "identity": lambda: identity.identity(sizes, repeats),
     }
     results = [measure[group]() for group in groups]
     return results, [backend.description for backend in backends]
