@@ -1,0 +1,1 @@
+"""The information provision network's pure core: bodies, tasks, the permitted exchanges, codes."""
