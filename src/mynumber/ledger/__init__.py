@@ -1,0 +1,1 @@
+"""The exchange ledger's pure core: Merkle trees, proofs, canonical entries, signed checkpoints."""
