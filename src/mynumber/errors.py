@@ -26,11 +26,20 @@ to a problem details response or a one-line message through a single table::
      +-- NoticeError                           mynumber.notices.exceptions
      |    +-- InvalidNotice (ValueError), NoticeFontUnavailable
      +-- CardError                             mynumber.cards.exceptions
-          +-- InvalidPin (ValueError), WrongPin, PinLocked, CardFileError, CertificateError
-          +-- InvalidCardDates (ValueError)                mynumber.cards.validity
-          +-- DocumentsRefused                             mynumber.cards.documents
-          +-- IdentityRefused                              mynumber.cards.identity
-          +-- RelyingPartyRefused                          mynumber.cards.relying_parties
+     |    +-- InvalidPin (ValueError), WrongPin, PinLocked, CardFileError, CertificateError
+     |    +-- InvalidCardDates (ValueError)                mynumber.cards.validity
+     |    +-- DocumentsRefused                             mynumber.cards.documents
+     |    +-- IdentityRefused                              mynumber.cards.identity
+     |    +-- RelyingPartyRefused                          mynumber.cards.relying_parties
+     +-- NetworkError                          mynumber.network.exceptions
+     |    +-- UnknownBodyKind, InvalidInstitutionCode, InvalidCodeKey, InvalidBodyId (ValueError)
+     |    +-- UnknownTask, UnknownExchangeRow (LookupError)
+     |    +-- ExchangeNotPermitted, InvalidTable
+     +-- LedgerError                           mynumber.ledger.exceptions
+          +-- InvalidRange, InvalidTreeState, MalformedEntry (ValueError)
+          +-- InvalidProof > InconsistentTrees; InvalidVerifiers > NoVerifiers, InvalidVerifierKey
+          +-- InvalidCheckpoint > MalformedNote, InvalidCheckpointBody, DuplicateSignature,
+              BadSignature, UnverifiedCheckpoint
 
 Messages say what was wrong and what to do about it, in the words of the people running the system.
 """
