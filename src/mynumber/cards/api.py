@@ -8,10 +8,11 @@ holder keeps. Refusals are problem details through :data:`mynumber.nodes.problem
 import base64
 import binascii
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +21,12 @@ from mynumber.cards.exceptions import CardError
 from mynumber.cards.models import ApplicationReason, Card, CardApplication
 from mynumber.cards.pins import PinKind
 from mynumber.cards.registry import card_service
+from mynumber.cards.services import CardService
 from mynumber.register.counter import RecordingClerk, RegistryNode, register_service
 from mynumber.storage import unit_of_work
+
+if TYPE_CHECKING:
+    from mynumber.nodes.context import NodeContext
 
 router = APIRouter(prefix="/api", tags=["cards"])
 
@@ -167,20 +172,14 @@ def hand_over(
 @router.get("/cards/{manufacturing_number}", summary="A card's state and certificates")
 def card(manufacturing_number: str, node: RegistryNode) -> CardView:
     """Answer a card's state, expiry and certificate status."""
-    with unit_of_work(node.sessions) as session:
-        service = card_service(session, node.keys, node.spec.base_url)
-        return card_view(service.card(manufacturing_number))
+    return _on_card(node, manufacturing_number, lambda _service, _card: None)
 
 
 @router.post("/cards/{manufacturing_number}/loss-report", summary="Report a card lost")
 def report_loss(manufacturing_number: str, node: RegistryNode, clerk: RecordingClerk) -> CardView:
     """Put the card on hold at once (24/7, by the call centre); lifted only in person."""
-    del clerk
-    with unit_of_work(node.sessions) as session:
-        service = card_service(session, node.keys, node.spec.base_url)
-        found = service.card(manufacturing_number)
-        service.report_loss(found)
-        return card_view(found)
+    del clerk  # required: only a named clerk (the call centre) takes a report
+    return _on_card(node, manufacturing_number, CardService.report_loss)
 
 
 @router.post("/cards/{manufacturing_number}/hold-lift", summary="Lift a hold, in person")
@@ -188,11 +187,13 @@ def lift_hold(
     manufacturing_number: str, body: InPerson, node: RegistryNode, clerk: RecordingClerk
 ) -> CardView:
     """Lift the hold after the clerk checked the holder's identity."""
-    with unit_of_work(node.sessions) as session:
-        service = card_service(session, node.keys, node.spec.base_url)
-        found = service.card(manufacturing_number)
-        service.lift_hold(found, clerk=clerk, identity_check=body.identity_check)
-        return card_view(found)
+    return _on_card(
+        node,
+        manufacturing_number,
+        lambda service, found: service.lift_hold(
+            found, clerk=clerk, identity_check=body.identity_check
+        ),
+    )
 
 
 @router.post(
@@ -203,12 +204,10 @@ def revoke_signature(
     manufacturing_number: str, node: RegistryNode, clerk: RecordingClerk
 ) -> CardView:
     """Revoke the signature certificate; the card and its authentication certificate stay."""
-    del clerk
-    with unit_of_work(node.sessions) as session:
-        service = card_service(session, node.keys, node.spec.base_url)
-        found = service.card(manufacturing_number)
-        service.revoke_signature(found)
-        return card_view(found)
+    del clerk  # required: the holder's request is taken by a named clerk
+    return _on_card(
+        node, manufacturing_number, lambda service, found: service.revoke_signature(found)
+    )
 
 
 @router.post("/cards/{manufacturing_number}/end", summary="End a card: returned, lost, expired")
@@ -216,11 +215,20 @@ def end(
     manufacturing_number: str, body: Ending, node: RegistryNode, clerk: RecordingClerk
 ) -> CardView:
     """End the card and revoke both certificates."""
-    del clerk
+    del clerk  # required: a card is ended by a named clerk
+    return _on_card(
+        node, manufacturing_number, lambda service, found: service.end(found, body.reason)
+    )
+
+
+def _on_card(
+    node: "NodeContext", manufacturing_number: str, act: Callable[[CardService, Card], None]
+) -> CardView:
+    """Do ``act`` on one card in one unit of work; answer the card as it then stands."""
     with unit_of_work(node.sessions) as session:
         service = card_service(session, node.keys, node.spec.base_url)
         found = service.card(manufacturing_number)
-        service.end(found, body.reason)
+        act(service, found)
         return card_view(found)
 
 

@@ -10,16 +10,15 @@ import json
 import re
 import secrets
 import stat
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from tests.unit.cards.conftest import Material
 
 from mynumber.cards import virtual
 from mynumber.cards.exceptions import CardError, CardFileError, InvalidPin, PinLocked, WrongPin
@@ -48,48 +47,6 @@ FACE = CardFace(
 )
 MANUFACTURING_NUMBER = "9876543210987654"
 DATA = b"challenge from a relying party"
-
-
-@dataclass(frozen=True)
-class Material:
-    """Keys and certificates for the tests' cards."""
-
-    authentication_key: RSAPrivateKey
-    authentication_certificate: x509.Certificate
-    signature_key: RSAPrivateKey
-    signature_certificate: x509.Certificate
-    spare_key: RSAPrivateKey
-    spare_certificate: x509.Certificate
-
-
-def _self_signed(key: RSAPrivateKey, name: str) -> x509.Certificate:
-    """Make a throw-away self-signed certificate for ``key`` (no personal data in it)."""
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(tz=UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-
-
-@pytest.fixture(scope="module")
-def material() -> Material:
-    """Generate the RSA keys and certificates once for the module."""
-    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
-    return Material(
-        keys[0],
-        _self_signed(keys[0], "test authentication"),
-        keys[1],
-        _self_signed(keys[1], "test signature"),
-        keys[2],
-        _self_signed(keys[2], "test renewal"),
-    )
 
 
 @pytest.fixture
