@@ -257,44 +257,36 @@ def name_change(
     )
 
 
-@app.command("move-out")
-def move_out(
-    resident_id: ResidentArgument,
-    clerk: ClerkOption,
-    occurred_on: DateOption = None,
-    directory: DirOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Take a resident off the register by moving out (転出); the record and number stay."""
-    _event(
-        "move-out",
-        resident_id,
-        {},
-        clerk=clerk,
-        occurred_on=occurred_on,
-        directory=directory,
-        as_json=as_json,
-    )
+def _removal(action: str, summary: str) -> None:
+    """Add the command that takes a resident off the register by ``action`` (move-out, death)."""
+
+    def command(
+        resident_id: ResidentArgument,
+        clerk: ClerkOption,
+        occurred_on: DateOption = None,
+        directory: DirOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        _event(
+            action,
+            resident_id,
+            {},
+            clerk=clerk,
+            occurred_on=occurred_on,
+            directory=directory,
+            as_json=as_json,
+        )
+
+    command.__doc__ = summary
+    app.command(action)(command)
 
 
-@app.command("death")
-def death(
-    resident_id: ResidentArgument,
-    clerk: ClerkOption,
-    occurred_on: DateOption = None,
-    directory: DirOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Record a death; the record and the number stay, and the number is never issued again."""
-    _event(
-        "death",
-        resident_id,
-        {},
-        clerk=clerk,
-        occurred_on=occurred_on,
-        directory=directory,
-        as_json=as_json,
-    )
+_removal(
+    "move-out", "Take a resident off the register by moving out (転出); the record and number stay."
+)
+_removal(
+    "death", "Record a death; the record and the number stay, and the number is never issued again."
+)
 
 
 @app.command("number-change")
