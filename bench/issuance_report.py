@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 from figures import Figure, Row
 from mynumber.numbers.generator import NumberGenerator
 from mynumber.register.batch import CHUNK_SIZE
+from mynumber.register.columns import check_record, resident_columns
 from mynumber.register.municipalities import PostalMunicipalities
-from mynumber.register.services import check_record, resident_columns
 from mynumber.storage import BlindIndex, EncryptedString
 from profiles import Part, markdown
 from timing import Measurement, human_rate, human_time

@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from mynumber.numbers import bulk
+from mynumber.register.columns import check_record, resident_columns
 from mynumber.register.exceptions import DuplicateResident, InvalidResidentRecord
 from mynumber.register.models import (
     EventKind,
@@ -33,7 +34,7 @@ from mynumber.register.models import (
     Resident,
     ResidentState,
 )
-from mynumber.register.services import ARRIVALS, Municipalities, check_record, resident_columns
+from mynumber.register.services import ARRIVALS, Municipalities
 from mynumber.storage import unit_of_work
 from mynumber.storage.bulk import among, take_ids, write_rows
 
