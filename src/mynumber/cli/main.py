@@ -2,7 +2,16 @@
 
 import typer
 
-from mynumber.cli import card_counter, cards, deployment, notices, number, register, residents
+from mynumber.cli import (
+    card_counter,
+    cards,
+    deployment,
+    ledger,
+    notices,
+    number,
+    register,
+    residents,
+)
 from mynumber.cli.output import fail
 from mynumber.errors import MyNumberError
 
@@ -19,6 +28,7 @@ app.add_typer(residents.app, name="resident")
 app.add_typer(notices.app, name="notices")
 card_counter.register(cards.app)
 app.add_typer(cards.app, name="card")
+app.add_typer(ledger.app, name="ledger")
 deployment.register(app)
 
 

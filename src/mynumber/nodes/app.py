@@ -19,6 +19,7 @@ from mynumber.cards import identity_api as cards_identity_api
 from mynumber.cards import status_api as cards_status_api
 from mynumber.deployment import Deployment, NodeKind, NodeSpec
 from mynumber.keys import NodeKeys
+from mynumber.ledger import api as ledger_api
 from mynumber.nodes import routes, status
 from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
@@ -31,6 +32,7 @@ from mynumber.storage import claim_database, create_engine, session_factory
 
 #: The routers each kind of node serves on top of /health and /version.
 ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
+    NodeKind.HUB: (ledger_api.router,),
     NodeKind.OVERSIGHT: (status.router,),
     NodeKind.REGISTRY: (
         register_api.router,

@@ -35,6 +35,9 @@ from mynumber.cards.relying_parties import RelyingPartyRefused
 from mynumber.cards.validity import InvalidCardDates
 from mynumber.deployment import UnknownNodeError
 from mynumber.errors import MyNumberError
+from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, MalformedEntry
+from mynumber.ledger.screening import EntryTooLarge
+from mynumber.ledger.services import CheckpointNotFound, EntryNotFound
 from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
 from mynumber.numbers.exceptions import InvalidNumber
 from mynumber.register.clerks import ClerkRequired
@@ -85,6 +88,12 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     DocumentsRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
     IdentityRefused: HTTPStatus.FORBIDDEN,
     RelyingPartyRefused: HTTPStatus.UNAUTHORIZED,
+    MalformedEntry: HTTPStatus.UNPROCESSABLE_ENTITY,
+    EntryTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    InvalidRange: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidTreeState: HTTPStatus.INTERNAL_SERVER_ERROR,
+    EntryNotFound: HTTPStatus.NOT_FOUND,
+    CheckpointNotFound: HTTPStatus.NOT_FOUND,
 }
 
 _log = logging.getLogger(__name__)

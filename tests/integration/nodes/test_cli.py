@@ -108,7 +108,7 @@ def test_db_upgrade_prints_each_node_and_its_head(mynumber: Run, home: Path) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert [line.split(":")[0] for line in lines] == NODE_IDS
-    assert lines[1] == "hub: at hub_0001"
+    assert lines[1] == "hub: at hub_0002"
     assert (home / "data" / "tax-office.sqlite3").is_file()
 
 
