@@ -37,6 +37,9 @@ to a problem details response or a one-line message through a single table::
      |    +-- ExchangeNotPermitted, InvalidTable
      +-- LedgerError                           mynumber.ledger.exceptions
           +-- InvalidRange, InvalidTreeState, MalformedEntry (ValueError)
+          |    MalformedEntry > EntryTooLarge                   mynumber.ledger.screening
+          +-- EntryNotFound, CheckpointNotFound (LookupError)  mynumber.ledger.services
+          +-- LedgerCorrupt                                    mynumber.ledger.verification
           +-- InvalidProof > InconsistentTrees; InvalidVerifiers > NoVerifiers, InvalidVerifierKey
           +-- InvalidCheckpoint > MalformedNote, InvalidCheckpointBody, DuplicateSignature,
               BadSignature, UnverifiedCheckpoint
