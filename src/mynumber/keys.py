@@ -14,7 +14,6 @@ is refused with a message saying how to make a real one. Keys made by ``mynumber
 marker file and are refused outside the demo.
 """
 
-import os
 import secrets
 import stat
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mynumber.deployment import NodeKind
+from mynumber.private_files import write_private
 from mynumber.settings import ConfigurationError
 from mynumber.storage import FieldKeys
 
@@ -201,38 +201,15 @@ def _make_private_directory(path: Path) -> None:
 
 
 def _write_new_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` with mode 0600, atomically, refusing to replace a file.
-
-    The data goes to a temporary file in the same directory, which is then hard-linked to its
-    name: the link fails if the name exists, so a key is never overwritten nor seen half-written.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    """Write a key file (mode 0600, whole or not at all), refusing to replace one."""
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            os.fchmod(stream.fileno(), 0o600)
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temporary, path)
+        write_private(path, data, overwrite=False)
     except FileExistsError as exc:
         msg = f"{path}: a key already exists and is never overwritten"
         raise KeyRefusedError(msg) from exc
     except OSError as exc:
         msg = f"{path}: cannot write the key ({exc.strerror}); check the directory's permissions"
         raise KeyRefusedError(msg) from exc
-    finally:
-        temporary.unlink(missing_ok=True)
-    _sync_directory(path.parent)
-
-
-def _sync_directory(path: Path) -> None:
-    """Flush the directory entry of a new file to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _read_private(path: Path, node_id: str) -> bytes:

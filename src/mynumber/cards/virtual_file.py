@@ -20,8 +20,6 @@ when a PIN opens them); the counters are guarded by nothing (see :mod:`.virtual`
 
 import hashlib
 import json
-import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from mynumber.cards.exceptions import CardError, CardFileError
 from mynumber.cards.pins import PinCounter, PinKind
 from mynumber.cards.sealing import Box, PinBox
+from mynumber.private_files import write_private
 
 FORMAT: Final = "mynumber-virtual-card/1"
 #: The PINs every card has; the signature PIN comes with the signature certificate.
@@ -195,39 +194,15 @@ def read(path: Path) -> CardDocument:
 
 
 def write(path: Path, document: CardDocument, *, create: bool) -> None:
-    """Write ``document`` to ``path`` atomically with mode 0600.
+    """Write ``document`` to ``path`` with mode 0600, whole or not at all.
 
-    The bytes go to a temporary file in the same directory, flushed to disk, which then takes the
-    card file's name: by a hard link when ``create`` (which fails if the name is taken, so a card
-    file is never overwritten), by a rename otherwise. A crash leaves the old file or the new one.
+    When ``create``, an existing file is never overwritten; otherwise the file is replaced.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            os.fchmod(stream.fileno(), 0o600)
-            stream.write(encode(document))
-            stream.flush()
-            os.fsync(stream.fileno())
-        if create:
-            os.link(temporary, path)
-        else:
-            temporary.replace(path)
-        _sync_directory(path.parent)
+        write_private(path, encode(document), overwrite=not create)
     except FileExistsError as exc:
         msg = f"{path}: a file already exists there and is never overwritten; choose another path"
         raise CardFileError(msg) from exc
     except OSError as exc:
         msg = f"{path}: cannot write the virtual card file ({exc.strerror}); check the directory"
         raise CardFileError(msg) from exc
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Flush a directory's entries to disk, so that a new name survives a crash."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -1,6 +1,5 @@
 """``mynumber notices``: notices of the number (個人番号通知書) -- open a batch, redirect, print."""
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.registry import ClerkOption, DirOption, open_registry
 from mynumber.notices import NoticeError, render_household_notice
+from mynumber.private_files import write_private
 from mynumber.register.notices import NoticeService
 from mynumber.storage import unit_of_work
 
@@ -216,15 +216,9 @@ def _make_directory(path: Path) -> None:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (mode 0600) through a temporary file, so it is whole or absent."""
-    part = path.with_name(path.name + ".part")
+    """Write a notice (mode 0600, whole or not at all), replacing an earlier print of it."""
     try:
-        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        part.replace(path)
+        write_private(path, data, overwrite=True)
     except OSError as exc:
         msg = f"{path}: cannot write the notice ({exc.strerror})"
         raise NoticeOutputError(msg) from exc
