@@ -35,6 +35,10 @@ to a problem details response or a one-line message through a single table::
      |    +-- UnknownBodyKind, InvalidInstitutionCode, InvalidCodeKey, InvalidBodyId (ValueError)
      |    +-- UnknownTask, UnknownExchangeRow (LookupError)
      |    +-- ExchangeNotPermitted, InvalidTable
+     |    +-- (the hub's bodies and codes:)        mynumber.network.service_exceptions
+     |    +-- BodyRefused (ValueError) > DuplicateBody, DuplicateStaff
+     |    +-- BodyNotFound, CodeNotIssued (LookupError)
+     |    +-- AuthenticationRefused, CodeRefused, CallerRefused
      +-- LedgerError                           mynumber.ledger.exceptions
           +-- InvalidRange, InvalidTreeState, MalformedEntry (ValueError)
           |    MalformedEntry > EntryTooLarge                   mynumber.ledger.screening

@@ -5,8 +5,10 @@ numbers at rest in its database). The registry also holds ``number-authority.key
 of the FF1 number generator, and the keys of the number authority's JPKI role (:class:`JpkiKeys`):
 the two certificate authorities' RSA-2048 keys, the OCSP responder's and the Ed25519 key that signs
 identity-confirmation receipts. The hub also holds ``ledger-signing.key``, the Ed25519 key that
-signs ledger checkpoints. Symmetric keys are 32 random bytes written as hexadecimal; private keys
-are unencrypted PKCS#8 PEM (the file's mode protects them).
+signs ledger checkpoints, and ``institution-codes.key``, the HMAC key from which it derives the
+per-body codes (機関別符号) and its keyed references to persons. Symmetric keys are 32 random
+bytes written as hexadecimal; private keys are unencrypted PKCS#8 PEM (the file's mode protects
+them).
 
 Files are mode 0600 in directories of mode 0700, written atomically and never overwritten. A key
 that is missing, unreadable, malformed, a placeholder (one byte repeated) or readable by other users
@@ -34,6 +36,7 @@ FIELD_ENCRYPTION: Final = "field-encryption.key"
 BLIND_INDEX: Final = "blind-index.key"
 NUMBER_AUTHORITY: Final = "number-authority.key"
 LEDGER_SIGNING: Final = "ledger-signing.key"
+INSTITUTION_CODES: Final = "institution-codes.key"
 JPKI_SIGNATURE_CA: Final = "jpki-signature-ca.key"
 JPKI_AUTHENTICATION_CA: Final = "jpki-authentication-ca.key"
 OCSP_RESPONDER: Final = "ocsp-responder.key"
@@ -71,7 +74,7 @@ def key_files(kind: NodeKind) -> tuple[str, ...]:
     """Return the names of the key files a node of ``kind`` holds."""
     extra = {
         NodeKind.REGISTRY: (NUMBER_AUTHORITY, *_RSA_KEYS, RECEIPT_SIGNING),
-        NodeKind.HUB: (LEDGER_SIGNING,),
+        NodeKind.HUB: (LEDGER_SIGNING, INSTITUTION_CODES),
     }
     return (FIELD_ENCRYPTION, BLIND_INDEX, *extra.get(kind, ()))
 
@@ -102,6 +105,8 @@ class NodeKeys:
     number_authority: bytes | None = field(default=None, repr=False)
     #: The key that signs ledger checkpoints (hub only).
     ledger_signing: Ed25519PrivateKey | None = field(default=None, repr=False)
+    #: The HMAC key of the per-body codes (機関別符号) and person references (hub only).
+    institution_codes: bytes | None = field(default=None, repr=False)
     #: The JPKI authority's keys (registry only).
     jpki: JpkiKeys | None = field(default=None, repr=False)
     demo: bool = False
@@ -158,6 +163,11 @@ def load_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo_allowed: bo
         ),
         ledger_signing=(
             _read_ed25519(directory / LEDGER_SIGNING, node_id) if kind is NodeKind.HUB else None
+        ),
+        institution_codes=(
+            _read_symmetric(directory / INSTITUTION_CODES, node_id)
+            if kind is NodeKind.HUB
+            else None
         ),
         jpki=_read_jpki(directory, node_id) if kind is NodeKind.REGISTRY else None,
         demo=demo,

@@ -3,6 +3,7 @@
 import typer
 
 from mynumber.cli import (
+    bodies,
     card_counter,
     cards,
     deployment,
@@ -29,6 +30,7 @@ app.add_typer(notices.app, name="notices")
 card_counter.register(cards.app)
 app.add_typer(cards.app, name="card")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(bodies.app, name="body")
 deployment.register(app)
 
 

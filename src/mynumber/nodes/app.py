@@ -20,6 +20,7 @@ from mynumber.cards import status_api as cards_status_api
 from mynumber.deployment import Deployment, NodeKind, NodeSpec
 from mynumber.keys import NodeKeys
 from mynumber.ledger import api as ledger_api
+from mynumber.network import api as network_api
 from mynumber.nodes import routes, status
 from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
@@ -32,7 +33,7 @@ from mynumber.storage import claim_database, create_engine, session_factory
 
 #: The routers each kind of node serves on top of /health and /version.
 ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
-    NodeKind.HUB: (ledger_api.router,),
+    NodeKind.HUB: (ledger_api.router, network_api.router),
     NodeKind.OVERSIGHT: (status.router,),
     NodeKind.REGISTRY: (
         register_api.router,

@@ -38,6 +38,22 @@ from mynumber.errors import MyNumberError
 from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, MalformedEntry
 from mynumber.ledger.screening import EntryTooLarge
 from mynumber.ledger.services import CheckpointNotFound, EntryNotFound
+from mynumber.network.exceptions import (
+    InvalidBodyId,
+    InvalidInstitutionCode,
+    UnknownBodyKind,
+    UnknownTask,
+)
+from mynumber.network.service_exceptions import (
+    AuthenticationRefused,
+    BodyNotFound,
+    BodyRefused,
+    CallerRefused,
+    CodeNotIssued,
+    CodeRefused,
+    DuplicateBody,
+    DuplicateStaff,
+)
 from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
 from mynumber.numbers.exceptions import InvalidNumber
 from mynumber.register.clerks import ClerkRequired
@@ -94,6 +110,18 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     InvalidTreeState: HTTPStatus.INTERNAL_SERVER_ERROR,
     EntryNotFound: HTTPStatus.NOT_FOUND,
     CheckpointNotFound: HTTPStatus.NOT_FOUND,
+    UnknownBodyKind: HTTPStatus.UNPROCESSABLE_ENTITY,
+    UnknownTask: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidBodyId: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidInstitutionCode: HTTPStatus.UNPROCESSABLE_ENTITY,
+    BodyRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    DuplicateBody: HTTPStatus.CONFLICT,
+    DuplicateStaff: HTTPStatus.CONFLICT,
+    BodyNotFound: HTTPStatus.NOT_FOUND,
+    AuthenticationRefused: HTTPStatus.UNAUTHORIZED,
+    CallerRefused: HTTPStatus.UNAUTHORIZED,
+    CodeRefused: HTTPStatus.FORBIDDEN,
+    CodeNotIssued: HTTPStatus.NOT_FOUND,
 }
 
 _log = logging.getLogger(__name__)

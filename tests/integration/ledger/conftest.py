@@ -10,27 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from mynumber.cli.main import main
-from mynumber.deployment import NodeKind, default_deployment, read_deployment, write_deployment
-from mynumber.keys import NodeKeys, create_node_keys, load_node_keys
+from mynumber.deployment import NodeKind, read_deployment
 from mynumber.ledger.services import LedgerService, hub_ledger
 from mynumber.network.codes import ALPHABET
-from mynumber.nodes.app import create_node_app
-from mynumber.settings import Settings, load_settings
-from mynumber.storage import create_engine, session_factory, unit_of_work, upgrade
+from mynumber.settings import Settings
+from mynumber.storage import session_factory, unit_of_work
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import sqlalchemy
     from sqlalchemy.orm import Session, sessionmaker
+
+    from mynumber.keys import NodeKeys
 
 
 def disclosure_code(person: int) -> str:
@@ -77,38 +76,6 @@ def sessions(migrated_engine: sqlalchemy.Engine) -> sessionmaker[Session]:
     return session_factory(migrated_engine)
 
 
-@pytest.fixture
-def hub_home(tmp_path: Path, database_url: str) -> Path:
-    """Return a deployment directory with the hub's keys; the hub's database is the test's."""
-    home = tmp_path / "deployment"
-    create_node_keys(home, "hub", NodeKind.HUB)
-    deployment = default_deployment()
-    nodes = tuple(
-        replace(spec, database_url=database_url) if spec.id == "hub" else spec
-        for spec in deployment.nodes
-    )
-    write_deployment(home, replace(deployment, nodes=nodes))
-    return home
-
-
-@pytest.fixture
-def hub_keys(hub_home: Path) -> NodeKeys:
-    """Return the hub's keys, as the node loads them."""
-    return load_node_keys(hub_home, "hub", NodeKind.HUB, demo_allowed=False)
-
-
-@pytest.fixture
-def hub_sessions(hub_home: Path, hub_keys: NodeKeys) -> Iterator[sessionmaker[Session]]:
-    """Yield sessions of the hub's database, migrated."""
-    spec = read_deployment(hub_home).node("hub")
-    engine = create_engine(spec.resolved_database_url(hub_home), hub_keys.field_keys)
-    try:
-        upgrade(engine, NodeKind.HUB)
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 def hub_service(session: Session, home: Path, keys: NodeKeys) -> LedgerService:
     """Return the ledger of the deployment's hub over ``session``, as the hub node makes it."""
     return hub_ledger(session, keys, read_deployment(home).node("hub").base_url)
@@ -141,26 +108,3 @@ def mynumber(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
         return Result(code, captured.out, captured.err)
 
     return run
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Run the async tests on asyncio, the loop uvicorn uses."""
-    return "asyncio"
-
-
-@pytest.fixture
-async def hub(
-    hub_home: Path, hub_keys: NodeKeys, hub_sessions: sessionmaker[Session], anyio_backend: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Yield a client of the hub node, on SQLite and then on PostgreSQL, called in-process."""
-    del hub_sessions, anyio_backend  # migrated; the asyncio loop
-    deployment = read_deployment(hub_home)
-    spec = deployment.node("hub")
-    app = create_node_app(
-        spec, replace(deployment, nodes=(spec,)), hub_keys, settings=load_settings(home=hub_home)
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, root_path=spec.path)
-        async with httpx.AsyncClient(transport=transport, base_url=spec.base_url) as client:
-            yield client

@@ -73,8 +73,9 @@ def test_init_writes_private_keys_and_the_deployment(mynumber: Run, tmp_path: Pa
     assert (home / "deployment.toml").is_file()
     assert sorted(path.name for path in (home / "keys").iterdir()) == sorted(NODE_IDS)
     keys = list((home / "keys").rglob("*.key"))
-    # Plus the registry's FF1 key, its four JPKI keys (two CAs, OCSP, receipts) and the hub's.
-    assert len(keys) == 2 * len(NODE_IDS) + 1 + 4 + 1
+    # Plus the registry's FF1 key, its four JPKI keys (two CAs, OCSP, receipts) and the hub's two
+    # (ledger signing, institution codes).
+    assert len(keys) == 2 * len(NODE_IDS) + 1 + 4 + 2
     assert {stat.S_IMODE(path.stat().st_mode) for path in keys} == {0o600}
 
 
@@ -108,7 +109,7 @@ def test_db_upgrade_prints_each_node_and_its_head(mynumber: Run, home: Path) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert [line.split(":")[0] for line in lines] == NODE_IDS
-    assert lines[1] == "hub: at hub_0002"
+    assert lines[1] == "hub: at hub_0003"
     assert (home / "data" / "tax-office.sqlite3").is_file()
 
 

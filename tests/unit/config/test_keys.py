@@ -11,6 +11,7 @@ from mynumber.deployment import NodeKind
 from mynumber.keys import (
     BLIND_INDEX,
     FIELD_ENCRYPTION,
+    INSTITUTION_CODES,
     JPKI_AUTHENTICATION_CA,
     JPKI_SIGNATURE_CA,
     LEDGER_SIGNING,
@@ -44,14 +45,14 @@ def _mode(path: Path) -> int:
                 *(JPKI_SIGNATURE_CA, JPKI_AUTHENTICATION_CA, OCSP_RESPONDER, RECEIPT_SIGNING),
             },
         ),
-        (NodeKind.HUB, {FIELD_ENCRYPTION, BLIND_INDEX, LEDGER_SIGNING}),
+        (NodeKind.HUB, {FIELD_ENCRYPTION, BLIND_INDEX, LEDGER_SIGNING, INSTITUTION_CODES}),
         (NodeKind.INSTITUTION, {FIELD_ENCRYPTION, BLIND_INDEX}),
     ],
 )
 def test_each_kind_gets_its_key_files_private(
     tmp_path: Path, kind: NodeKind, expected: set[str]
 ) -> None:
-    """Field keys everywhere, the FF1 and JPKI keys at the registry, the hub's signing key; 0600."""
+    """Field keys everywhere, the FF1 and JPKI keys at the registry, the hub's two keys; 0600."""
     directory = create_node_keys(tmp_path, "node-1", kind)
     assert directory == key_directory(tmp_path, "node-1") == tmp_path / "keys" / "node-1"
     assert {path.name for path in directory.iterdir()} == expected == set(key_files(kind))
@@ -67,6 +68,7 @@ def test_keys_load_back_as_typed_node_keys(tmp_path: Path) -> None:
     assert keys.number_authority is not None
     assert len(keys.number_authority) == 32
     assert keys.ledger_signing is None
+    assert keys.institution_codes is None
     assert not keys.demo
     assert keys.jpki is not None
     assert keys.jpki.signature_ca.key_size == keys.jpki.authentication_ca.key_size == 2048
@@ -83,6 +85,17 @@ def test_the_hub_signing_key_is_ed25519_pkcs8(tmp_path: Path) -> None:
     keys = load_node_keys(tmp_path, "hub", NodeKind.HUB, demo_allowed=False)
     assert keys.ledger_signing is not None
     keys.ledger_signing.public_key().verify(keys.ledger_signing.sign(b"cp"), b"cp")
+
+
+def test_the_hub_code_key_is_32_hex_bytes(tmp_path: Path) -> None:
+    """The hub's institution-code key is 32 random bytes in hex, loaded only for the hub."""
+    directory = create_node_keys(tmp_path, "hub", NodeKind.HUB)
+    text = (directory / INSTITUTION_CODES).read_text(encoding="ascii").strip()
+    keys = load_node_keys(tmp_path, "hub", NodeKind.HUB, demo_allowed=False)
+    assert keys.institution_codes == bytes.fromhex(text)
+    assert len(keys.institution_codes) == 32
+    assert keys.institution_codes != keys.field_encryption
+    assert text not in repr(keys)
 
 
 def test_two_nodes_never_share_a_key(tmp_path: Path) -> None:

@@ -1,0 +1,84 @@
+"""Fixtures shared by the hub's integration tests (ledger, network): its deployment and its node.
+
+``hub_home`` is a deployment directory with the hub's keys whose hub database is the test's own
+(``database_url``: once on SQLite, once on PostgreSQL); ``hub_sessions`` migrates it; ``hub`` runs
+the hub node on it in-process through ``httpx.ASGITransport`` at the hub's own path, with the
+registry in its deployment (the one node allowed to have codes issued), as the other nodes reach
+it in the embedded default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from mynumber.deployment import NodeKind, default_deployment, read_deployment, write_deployment
+from mynumber.keys import NodeKeys, create_node_keys, load_node_keys
+from mynumber.nodes.app import create_node_app
+from mynumber.settings import load_settings
+from mynumber.storage import create_engine, session_factory, upgrade
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+@pytest.fixture
+def hub_home(tmp_path: Path, database_url: str) -> Path:
+    """Return a deployment directory with the hub's keys; the hub's database is the test's."""
+    home = tmp_path / "deployment"
+    create_node_keys(home, "hub", NodeKind.HUB)
+    deployment = default_deployment()
+    nodes = tuple(
+        replace(spec, database_url=database_url) if spec.id == "hub" else spec
+        for spec in deployment.nodes
+    )
+    write_deployment(home, replace(deployment, nodes=nodes))
+    return home
+
+
+@pytest.fixture
+def hub_keys(hub_home: Path) -> NodeKeys:
+    """Return the hub's keys, as the node loads them."""
+    return load_node_keys(hub_home, "hub", NodeKind.HUB, demo_allowed=False)
+
+
+@pytest.fixture
+def hub_sessions(hub_home: Path, hub_keys: NodeKeys) -> Iterator[sessionmaker[Session]]:
+    """Yield sessions of the hub's database, migrated."""
+    spec = read_deployment(hub_home).node("hub")
+    engine = create_engine(spec.resolved_database_url(hub_home), hub_keys.field_keys)
+    try:
+        upgrade(engine, NodeKind.HUB)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run the async tests on asyncio, the loop uvicorn uses."""
+    return "asyncio"
+
+
+@pytest.fixture
+async def hub(
+    hub_home: Path, hub_keys: NodeKeys, hub_sessions: sessionmaker[Session], anyio_backend: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Yield a client of the hub node, on SQLite and then on PostgreSQL, called in-process."""
+    del hub_sessions, anyio_backend  # migrated; the asyncio loop
+    deployment = read_deployment(hub_home)
+    spec = deployment.node("hub")
+    nodes = (spec, *deployment.of_kind(NodeKind.REGISTRY))
+    app = create_node_app(
+        spec, replace(deployment, nodes=nodes), hub_keys, settings=load_settings(home=hub_home)
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, root_path=spec.path)
+        async with httpx.AsyncClient(transport=transport, base_url=spec.base_url) as client:
+            yield client
