@@ -172,6 +172,10 @@ def test_the_demo_creates_migrates_and_serves(tmp_path: Path) -> None:
         with httpx.Client(base_url=server.url, trust_env=False) as client:
             assert client.get("/oversight/nodes").json()["healthy"] is True
             states = [client.get(f"/registry/api/cards/{card.stem}").json() for card in cards]
+            bodies = [
+                client.get(f"/hub/api/bodies/{key.stem}").json()
+                for key in sorted((home / "bodies").glob("*.key"))
+            ]
     finally:
         output = server.stop()
     assert f"created the demo deployment {home}" in output
@@ -179,3 +183,5 @@ def test_the_demo_creates_migrates_and_serves(tmp_path: Path) -> None:
     assert f"3 demo cards in {home / 'cards'}" in output
     assert [state["state"] for state in states] == ["active"] * 3
     assert all(len(state["certificates"]) == 2 for state in states)
+    assert f"9 bodies on the hub; their API keys in {home / 'bodies'}" in output
+    assert {body["kind"] for body in bodies} >= {"city-office", "employer", "video-rental-shop"}

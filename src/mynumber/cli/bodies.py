@@ -7,7 +7,7 @@ The hub's database is opened as ``mynumber ledger`` does, from the deployment in
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 import typer
@@ -20,7 +20,7 @@ from mynumber.network.api import BodyView, describe
 from mynumber.network.profiles import BodyApplication
 from mynumber.network.services import BodyRegistry
 from mynumber.nodes.directory import check_databases, open_deployment
-from mynumber.settings import ConfigurationError, load_settings
+from mynumber.settings import ConfigurationError, Settings, load_settings
 from mynumber.storage import create_engine, session_factory, unit_of_work
 
 app = typer.Typer(
@@ -34,10 +34,14 @@ OperatorOption = Annotated[
 JsonOption = Annotated[bool, JSON_OPTION]
 
 
+def hub_session(directory: DirOption) -> AbstractContextManager[Session]:
+    """Open the hub of the deployment in ``directory`` (default: ``$MYNUMBER_HOME``)."""
+    return hub_session_of(load_settings(home=directory))
+
+
 @contextmanager
-def hub_session(directory: DirOption) -> Iterator[Session]:
+def hub_session_of(settings: Settings) -> Iterator[Session]:
     """Yield a session of the deployment's hub database in one unit of work."""
-    settings = load_settings(home=directory)
     hubs = read_deployment(settings.home).of_kind(NodeKind.HUB)
     if not hubs:
         msg = f"the deployment in {settings.home} has no hub node, so it registers no bodies"

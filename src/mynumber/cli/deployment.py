@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from mynumber.cli.demo_bodies import ensure_demo_bodies
 from mynumber.cli.demo_cards import DEMO_PINS, ensure_demo_cards
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.register import run_batch
@@ -145,6 +146,9 @@ def demo(
     if cards:
         pins = ", ".join(f"{kind} {pin}" for kind, pin in DEMO_PINS.items())
         typer.echo(f"{len(cards)} demo cards in {cards[0].parent} (demo PINs: {pins})")
+    bodies = ensure_demo_bodies(settings)
+    if bodies:
+        typer.echo(f"{len(bodies)} bodies on the hub; their API keys in {bodies[0].parent}")
     _run(create_host_app(opened, settings), settings, opened.specs())
 
 
