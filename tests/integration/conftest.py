@@ -1,4 +1,7 @@
-"""Fixtures shared by the hub's integration tests (ledger, network): its deployment and its node.
+"""Fixtures shared by the integration tests: ``mynumber`` run as the script runs, and the hub.
+
+``mynumber`` runs the command line through its entry point, as the installed script does, with no
+``MYNUMBER_*`` variable from outside, and returns what it printed and how it exited.
 
 ``hub_home`` is a deployment directory with the hub's keys whose hub database is the test's own
 (``database_url``: once on SQLite, once on PostgreSQL); ``hub_sessions`` migrates it; ``hub`` runs
@@ -9,16 +12,19 @@ it in the embedded default.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from mynumber.cli.main import main
 from mynumber.deployment import NodeKind, default_deployment, read_deployment, write_deployment
 from mynumber.keys import NodeKeys, create_node_keys, load_node_keys
 from mynumber.nodes.app import create_node_app
-from mynumber.settings import load_settings
+from mynumber.settings import Settings, load_settings
 from mynumber.storage import create_engine, session_factory, upgrade
 
 if TYPE_CHECKING:
@@ -26,6 +32,37 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run of ``mynumber`` printed and how it exited."""
+
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def mynumber(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Return a function that runs ``mynumber ARGS`` through its entry point, as the script does."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"MYNUMBER_{name.upper()}", raising=False)
+
+    def run(*args: object) -> Result:
+        monkeypatch.setattr(sys, "argv", ["mynumber", *map(str, args)])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the command-line tests: ``mynumber`` run as the script runs, a synthetic town.
+"""Fixtures of the command-line tests: a synthetic town (``mynumber`` is tests/integration's).
 
 ``town`` is a fresh deployment made with ``mynumber init``, ``mynumber db upgrade`` and
 ``mynumber register synth --residents 200``, once with the registry on SQLite (the default files)
@@ -7,59 +7,27 @@ and once on PostgreSQL (the registry's database in the test's own schema).
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from mynumber.cli.main import main
 from mynumber.nodes.directory import open_deployment
-from mynumber.settings import Settings, load_settings
+from mynumber.settings import load_settings
 from mynumber.storage import create_engine
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
     import sqlalchemy
+    from tests.integration.conftest import Run
 
 RESIDENTS = 200
 
 
-@dataclass(frozen=True)
-class Result:
-    """What one run of ``mynumber`` printed and how it exited."""
-
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def mynumber(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    """Return a function that runs ``mynumber ARGS`` through its entry point, as the script does."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"MYNUMBER_{name.upper()}", raising=False)
-
-    def run(*args: str | Path) -> Result:
-        monkeypatch.setattr(sys, "argv", ["mynumber", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def town(tmp_path: Path, database_url: str, mynumber: Callable[..., Result]) -> Path:
+def town(tmp_path: Path, database_url: str, mynumber: Run) -> Path:
     """Return a deployment whose registry holds a synthetic town of 200 residents."""
     home = tmp_path / "town"
     if make_url(database_url).get_backend_name() == "sqlite":

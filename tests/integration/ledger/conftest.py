@@ -9,18 +9,13 @@ hub's own path, as the other nodes reach it in the embedded default.
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from mynumber.cli.main import main
 from mynumber.deployment import NodeKind, read_deployment
 from mynumber.ledger.services import LedgerService, hub_ledger
 from mynumber.network.codes import ALPHABET
-from mynumber.settings import Settings
 from mynumber.storage import session_factory, unit_of_work
 
 if TYPE_CHECKING:
@@ -52,18 +47,6 @@ def exchange(number: int, *, person: int | None = None) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class Result:
-    """What one run of ``mynumber`` printed and how it exited."""
-
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
 @pytest.fixture
 def node_kind() -> NodeKind:
     """Migrate ``migrated_engine`` as the hub's database."""
@@ -89,22 +72,3 @@ def fill(sessions: sessionmaker[Session], home: Path, keys: NodeKeys, count: int
             ledger.append(exchange(number))
             if (number + 1) % 10 == 0 or number + 1 == count:
                 ledger.checkpoint()
-
-
-@pytest.fixture
-def mynumber(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Return a function that runs ``mynumber ARGS`` through its entry point, as the script does."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"MYNUMBER_{name.upper()}", raising=False)
-
-    def run(*args: object) -> Result:
-        monkeypatch.setattr(sys, "argv", ["mynumber", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run

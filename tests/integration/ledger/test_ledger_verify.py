@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
-from tests.integration.ledger.conftest import Result, Run, fill
+from tests.integration.ledger.conftest import fill
 
 from mynumber.ledger import merkle
 from mynumber.ledger.notes import verifier_key
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
+    from tests.integration.conftest import Result, Run
 
     from mynumber.keys import NodeKeys
 

@@ -9,19 +9,14 @@ registry in its deployment (the one node allowed to have codes issued).
 from __future__ import annotations
 
 import secrets
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from mynumber.cli.main import main
 from mynumber.deployment import NodeKind
 from mynumber.network.profiles import BodyApplication
 from mynumber.network.services import BodyRegistry
 from mynumber.numbers import resident_code
-from mynumber.settings import Settings
 from mynumber.storage import session_factory
 
 if TYPE_CHECKING:
@@ -59,18 +54,6 @@ def resident_record_code(person: int) -> str:
     return base + resident_code.calc_check_digit(base)
 
 
-@dataclass(frozen=True)
-class Result:
-    """What one run of ``mynumber`` printed and how it exited."""
-
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
 @pytest.fixture
 def node_kind() -> NodeKind:
     """Migrate ``migrated_engine`` as the hub's database."""
@@ -97,22 +80,3 @@ def register(session: Session, *applications: BodyApplication) -> dict[str, str]
         _, keys[application.id] = registry.register_body(application, registered_by="Ito")
         registry.add_staff(application.id, "s-1", "佐藤 花子", "clerk", added_by="Ito")
     return keys
-
-
-@pytest.fixture
-def mynumber(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Return a function that runs ``mynumber ARGS`` through its entry point, as the script does."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"MYNUMBER_{name.upper()}", raising=False)
-
-    def run(*args: object) -> Result:
-        monkeypatch.setattr(sys, "argv", ["mynumber", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run

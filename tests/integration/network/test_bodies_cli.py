@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
-    from tests.integration.network.conftest import Result, Run
+    from tests.integration.conftest import Result, Run
 
 
 def _register(mynumber: Run, home: Path, *extra: object) -> Result:
