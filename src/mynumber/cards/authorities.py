@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp as x509_ocsp
 from sqlalchemy import select
 
-from mynumber.cards import crl, jpki
+from mynumber.cards import crl, jpki, ocsp
 from mynumber.cards.models import Authority, Certificate, CertificateStatus
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 #: How long a CRL is good for; it is renewed sooner, on every change.
 CRL_LIFETIME: Final = timedelta(days=1)
+#: How long an OCSP answer may be relied on.
+OCSP_LIFETIME: Final = timedelta(minutes=10)
 #: How long the delegated OCSP responder's certificate lasts.
 RESPONDER_LIFETIME: Final = timedelta(days=365)
 #: The RFC 5280 reason of each status that puts a certificate on the CRL.
@@ -112,6 +115,29 @@ class Authorities:
         assert row is not None  # noqa: S101 -- renew_crl made it
         return row.crl
 
+    def answer_ocsp(self, asked: x509_ocsp.OCSPRequest) -> bytes:
+        """Return the signed OCSP answer of whichever authority issued the certificate asked about.
+
+        A request naming neither authority as issuer is answered ``unauthorized``: this responder
+        speaks for these two authorities only.
+        """
+        for kind in jpki.AuthorityKind:
+            loaded = self.load(kind)
+            serial = ocsp.requested_serial(asked, loaded.authority)
+            if serial is None:
+                continue
+            now = self._clock()
+            return ocsp.ocsp_response(
+                asked,
+                self._status(kind, serial),
+                authority=loaded.authority,
+                responder_certificate=loaded.responder_certificate,
+                responder_key=loaded.responder_key,
+                this_update=now,
+                next_update=now + OCSP_LIFETIME,
+            )
+        return ocsp.ocsp_refusal(x509_ocsp.OCSPResponseStatus.UNAUTHORIZED)
+
     def renew_crl(self, kind: jpki.AuthorityKind) -> None:
         """Rebuild the authority's CRL from the certificates' status, with the next CRL number."""
         loaded = self.load(kind)
@@ -166,6 +192,23 @@ class Authorities:
             authority, revoked, number=number, this_update=now, next_update=now + CRL_LIFETIME
         )
         return built.public_bytes(serialization.Encoding.DER)
+
+    def _status(self, kind: jpki.AuthorityKind, serial: int) -> ocsp.StatusAnswer:
+        """Return what the register knows of one certificate of ``kind``."""
+        row = self._session.scalar(
+            select(Certificate).where(
+                Certificate.kind == kind.value, Certificate.serial == f"{serial:x}"
+            )
+        )
+        if row is None:
+            return ocsp.StatusAnswer(ocsp.Status.UNKNOWN)
+        if row.status == CertificateStatus.GOOD.value:
+            return ocsp.StatusAnswer(ocsp.Status.GOOD)
+        return ocsp.StatusAnswer(
+            ocsp.Status.REVOKED,
+            revoked_at=row.revoked_at or self._clock(),
+            reason=_REASONS.get(row.revocation_reason or "", x509.ReasonFlags.unspecified),
+        )
 
     def _ca_key(self, kind: jpki.AuthorityKind) -> RSAPrivateKey:
         """Return the CA key of ``kind``."""

@@ -7,20 +7,14 @@ anyone else with the ``unauthorized`` status the protocol has for it, and a requ
 parse with ``malformedRequest``. Responses are signed by the delegated responder.
 """
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Final
+from typing import Annotated
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp as x509_ocsp
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mynumber.cards import jpki, ocsp
-from mynumber.cards.authorities import Authorities
 from mynumber.cards.exceptions import CertificateError
-from mynumber.cards.models import Certificate, CertificateStatus
 from mynumber.cards.registry import card_service
 from mynumber.cards.relying_parties import RelyingParties, RelyingPartyRefused
 from mynumber.register.counter import RegistryNode
@@ -28,8 +22,6 @@ from mynumber.storage import unit_of_work
 
 router = APIRouter(prefix="/jpki", tags=["jpki"])
 
-#: How long an OCSP answer may be relied on.
-OCSP_LIFETIME: Final = timedelta(minutes=10)
 _OCSP_RESPONSE = "application/ocsp-response"
 Authorization = Annotated[str | None, Header()]
 
@@ -70,47 +62,8 @@ async def responder(
         except CertificateError:
             return _refusal(x509_ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
         authorities = card_service(session, node.keys, node.spec.base_url).authorities
-        body = _answer(session, authorities, asked)
+        body = authorities.answer_ocsp(asked)
     return Response(body, media_type=_OCSP_RESPONSE)
-
-
-def _answer(session: Session, authorities: Authorities, asked: x509_ocsp.OCSPRequest) -> bytes:
-    """Return the signed answer of whichever authority issued the certificate asked about."""
-    for kind in jpki.AuthorityKind:
-        loaded = authorities.load(kind)
-        serial = ocsp.requested_serial(asked, loaded.authority)
-        if serial is None:
-            continue
-        now = datetime.now(UTC)
-        return ocsp.ocsp_response(
-            asked,
-            _status(session, kind, serial),
-            authority=loaded.authority,
-            responder_certificate=loaded.responder_certificate,
-            responder_key=loaded.responder_key,
-            this_update=now,
-            next_update=now + OCSP_LIFETIME,
-        )
-    return ocsp.ocsp_refusal(x509_ocsp.OCSPResponseStatus.UNAUTHORIZED)
-
-
-def _status(session: Session, kind: jpki.AuthorityKind, serial: int) -> ocsp.StatusAnswer:
-    """Return what the register knows of one certificate."""
-    row = session.scalar(
-        select(Certificate).where(
-            Certificate.kind == kind.value, Certificate.serial == f"{serial:x}"
-        )
-    )
-    if row is None:
-        return ocsp.StatusAnswer(ocsp.Status.UNKNOWN)
-    if row.status == CertificateStatus.GOOD.value:
-        return ocsp.StatusAnswer(ocsp.Status.GOOD)
-    reason = row.revocation_reason or "unspecified"
-    return ocsp.StatusAnswer(
-        ocsp.Status.REVOKED,
-        revoked_at=row.revoked_at or datetime.now(UTC),
-        reason=x509.ReasonFlags[reason] if reason in x509.ReasonFlags.__members__ else None,
-    )
 
 
 def _refusal(status: x509_ocsp.OCSPResponseStatus) -> Response:
