@@ -1,4 +1,4 @@
-"""A deployment: the nodes of one mynumber system, their kinds, addresses and databases.
+"""A deployment: the nodes of one mynumber system, their kinds, addresses, databases and keys.
 
 A deployment lives in a directory (``HOME``) holding ``deployment.toml``, the nodes' keys and, by
 default, their SQLite files::
@@ -11,13 +11,21 @@ default, their SQLite files::
     kind = "registry"
     base_url = "http://127.0.0.1:8000/registry"
     database_url = "sqlite:///{home}/data/registry.sqlite3"
+    public_key = "q2xV...="
 
 ``{home}`` in a database URL stands for the deployment directory, so the directory can move.
 Institutions (one node per authorised body) are addressed by id, under ``/institutions/<id>``.
+
+``public_key`` is the public half of the node's ``node-signing.key`` (base64 of the raw 32-byte
+Ed25519 key): the other nodes check with it that a request comes from this node. The oversight
+node also lists ``sealing_key``, the public half of its ``sealed-entries.key`` (base64 of the raw
+32-byte X25519 key), to which the hub seals what only the commission may read.
 """
 
+import base64
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -33,7 +41,14 @@ DEFAULT_INSTITUTIONS: Final = ("city-office", "tax-office")
 #: ``{home}`` is the deployment directory and ``{node}`` the node id.
 DEFAULT_DATABASE_URL_TEMPLATE: Final = "sqlite:///{home}/data/{node}.sqlite3"
 _NODE_ID: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-_NODE_FIELDS: Final = ("id", "kind", "base_url", "database_url")
+_NODE_FIELDS: Final = ("id", "kind", "base_url", "database_url", "public_key", "sealing_key")
+#: Length in bytes of a raw Ed25519 or X25519 public key.
+PUBLIC_KEY_LENGTH: Final = 32
+#: How an operator reads the public half of a node's key file (``{file}``), as deployment.toml
+#: lists it: the raw key is the last 32 bytes of the DER SubjectPublicKeyInfo.
+_HOW_TO_READ_A_PUBLIC_KEY: Final = (
+    "openssl pkey -in {file} -pubout -outform DER | tail -c 32 | base64"
+)
 _TOP_FIELDS: Final = ("version", "demo", "nodes")
 _T = TypeVar("_T")
 
@@ -70,6 +85,10 @@ class NodeSpec:
     base_url: str
     #: SQLAlchemy URL of the node's own database; ``{home}`` is the deployment directory.
     database_url: str
+    #: The node's Ed25519 public key (base64 of the raw 32 bytes): it checks the node's requests.
+    public_key: str
+    #: The oversight node's X25519 public key (base64 of the raw 32 bytes); None on other nodes.
+    sealing_key: str | None = None
 
     @property
     def path(self) -> str:
@@ -102,7 +121,26 @@ class Deployment:
         return tuple(spec for spec in self.nodes if spec.kind is kind)
 
 
+@dataclass(frozen=True)
+class NodePublicKeys:
+    """The public halves of one node's keys, as ``deployment.toml`` lists them (base64, raw)."""
+
+    #: Of ``node-signing.key``: becomes :attr:`NodeSpec.public_key`.
+    signing: str
+    #: Of ``sealed-entries.key`` (oversight only): becomes :attr:`NodeSpec.sealing_key`.
+    sealing: str | None = None
+
+
+def default_node_kinds(
+    institutions: tuple[str, ...] = DEFAULT_INSTITUTIONS,
+) -> dict[str, NodeKind]:
+    """Return the ids and kinds of the standard deployment's nodes, in deployment order."""
+    central = {kind.value: kind for kind in NodeKind if kind is not NodeKind.INSTITUTION}
+    return central | dict.fromkeys(institutions, NodeKind.INSTITUTION)
+
+
 def default_deployment(
+    public_keys: Mapping[str, NodePublicKeys],
     *,
     demo: bool = False,
     base_url: str = DEFAULT_BASE_URL,
@@ -111,6 +149,7 @@ def default_deployment(
 ) -> Deployment:
     """Return the standard deployment: one node of each kind and the given institutions.
 
+    ``public_keys`` holds the public keys of every node of :func:`default_node_kinds`, by id.
     ``database_url_template`` must contain ``{node}`` (every node owns its own database);
     ``{home}`` may stand for the deployment directory.
     """
@@ -120,17 +159,23 @@ def default_deployment(
             "needs its own database, e.g. postgresql://user@db.example/mynumber_{node}"
         )
         raise ConfigurationError(msg)
+    kinds = default_node_kinds(institutions)
+    missing = [ident for ident in kinds if ident not in public_keys]
+    if missing:
+        msg = f"no public keys for node(s) {', '.join(missing)}: generate each node's keys first"
+        raise ConfigurationError(msg)
     root = base_url.rstrip("/")
-    central = [kind for kind in NodeKind if kind is not NodeKind.INSTITUTION]
-    placed: list[tuple[str, NodeKind, str]] = [
-        (kind.value, kind, f"{root}/{kind.value}") for kind in central
-    ]
-    placed += [
-        (ident, NodeKind.INSTITUTION, f"{root}/institutions/{ident}") for ident in institutions
-    ]
+    prefixes = {NodeKind.INSTITUTION: f"{root}/institutions"}
     nodes = tuple(
-        NodeSpec(ident, kind, url, database_url_template.replace("{node}", ident))
-        for ident, kind, url in placed
+        NodeSpec(
+            ident,
+            kind,
+            f"{prefixes.get(kind, root)}/{ident}",
+            database_url_template.replace("{node}", ident),
+            public_key=public_keys[ident].signing,
+            sealing_key=public_keys[ident].sealing,
+        )
+        for ident, kind in kinds.items()
     )
     return _checked(Deployment(demo=demo, nodes=nodes), source="the default deployment")
 
@@ -186,7 +231,11 @@ def render_deployment(deployment: Deployment) -> str:
     ]
     for spec in deployment.nodes:
         lines += ["", "[[nodes]]"]
-        lines += [f"{name} = {_toml_string(getattr(spec, name))}" for name in _NODE_FIELDS]
+        lines += [
+            f"{name} = {_toml_string(value)}"
+            for name in _NODE_FIELDS
+            if (value := getattr(spec, name)) is not None
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -218,11 +267,25 @@ def _parse_node(table: object, source: str, where: str) -> NodeSpec:
     if kind_name not in kinds:
         msg = f"{source}: {where}: field 'kind' is {kind_name!r}; use one of {', '.join(kinds)}"
         raise DeploymentFileError(msg)
+    if "public_key" not in table:
+        command = _HOW_TO_READ_A_PUBLIC_KEY.format(file=f"keys/{ident}/node-signing.key")
+        msg = (
+            f"{source}: {where}: field 'public_key' is missing: the other nodes need it to check "
+            f"that a request comes from this node; add the base64 of the raw Ed25519 public key "
+            f"of the node's key, as `{command}` prints it"
+        )
+        raise DeploymentFileError(msg)
     return NodeSpec(
         id=ident,
         kind=NodeKind(kind_name),
         base_url=_field(table, "base_url", str, source, f"{where}.").rstrip("/"),
         database_url=_field(table, "database_url", str, source, f"{where}."),
+        public_key=_field(table, "public_key", str, source, f"{where}."),
+        sealing_key=(
+            _field(table, "sealing_key", str, source, f"{where}.")
+            if "sealing_key" in table
+            else None
+        ),
     )
 
 
@@ -261,6 +324,7 @@ def _checked(deployment: Deployment, *, source: str) -> Deployment:
     """Check ids, URLs, duplicates and the nodes every system needs: what no single field shows."""
     seen_ids: set[str] = set()
     seen_urls: set[str] = set()
+    seen_keys: set[str] = set()
     for index, spec in enumerate(deployment.nodes):
         where = f"{source}: nodes[{index}] ('{spec.id}')"
         if not _NODE_ID.fullmatch(spec.id):
@@ -273,9 +337,11 @@ def _checked(deployment: Deployment, *, source: str) -> Deployment:
         if not spec.database_url.strip():
             msg = f"{where}: field 'database_url' is empty"
             raise DeploymentFileError(msg)
+        _check_public_keys(spec, where)
         for seen, value, name in (
             (seen_ids, spec.id, "id"),
             (seen_urls, spec.base_url, "base_url"),
+            (seen_keys, spec.public_key, "public_key"),
         ):
             if value in seen:
                 msg = f"{where}: field '{name}' {value!r} is used by another node; make it unique"
@@ -289,6 +355,42 @@ def _checked(deployment: Deployment, *, source: str) -> Deployment:
             )
             raise DeploymentFileError(msg)
     return deployment
+
+
+def _check_public_keys(spec: NodeSpec, where: str) -> None:
+    """Check that a node lists its public key, and a sealing key if and only if it is oversight."""
+    _check_public_key(spec.public_key, "public_key", "node-signing.key", spec, where)
+    if spec.kind is NodeKind.OVERSIGHT:
+        if spec.sealing_key is None:
+            command = _HOW_TO_READ_A_PUBLIC_KEY.format(file=f"keys/{spec.id}/sealed-entries.key")
+            msg = (
+                f"{where}: field 'sealing_key' is missing: the hub seals to it what only the "
+                f"commission may read; add the base64 of the raw X25519 public key of the node's "
+                f"sealing key, as `{command}` prints it"
+            )
+            raise DeploymentFileError(msg)
+        _check_public_key(spec.sealing_key, "sealing_key", "sealed-entries.key", spec, where)
+    elif spec.sealing_key is not None:
+        msg = (
+            f"{where}: field 'sealing_key' belongs to the oversight node only; remove it from "
+            f"this {spec.kind.value} node"
+        )
+        raise DeploymentFileError(msg)
+
+
+def _check_public_key(text: str, name: str, key_file: str, spec: NodeSpec, where: str) -> None:
+    """Refuse a public key that is not the base64 of 32 bytes."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error, or text outside ASCII
+        raw = b""
+    if len(raw) != PUBLIC_KEY_LENGTH:
+        command = _HOW_TO_READ_A_PUBLIC_KEY.format(file=f"keys/{spec.id}/{key_file}")
+        msg = (
+            f"{where}: field '{name}' must be the base64 of a raw {PUBLIC_KEY_LENGTH}-byte "
+            f"public key, not {text!r}; `{command}` prints the right value"
+        )
+        raise DeploymentFileError(msg)
 
 
 def _toml_string(value: str) -> str:

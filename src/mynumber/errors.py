@@ -13,7 +13,7 @@ to a problem details response or a one-line message through a single table::
      |    +-- UnsupportedDatabaseURLError, DatabaseUnavailableError, MigrationError, ...
      |    +-- DatabaseClaimError > ForeignDatabaseError, FieldKeyMismatchError
      +-- NodeError                             mynumber.nodes.exceptions
-     |    +-- NodeUnhealthyError, NodeUnavailable
+     |    +-- NodeUnhealthyError, NodeUnavailable, NodeSignatureRefused, CallingNodeRefused
      +-- RegisterError                         mynumber.register.exceptions
      |    +-- ResidentNotFound, DuplicateResident, NotOnRegister, InvalidResidentRecord,
      |    |   NumberChangeRefused
@@ -39,8 +39,17 @@ to a problem details response or a one-line message through a single table::
      |    +-- BodyRefused (ValueError) > DuplicateBody, DuplicateStaff
      |    +-- BodyNotFound, CodeNotIssued (LookupError)
      |    +-- AuthenticationRefused, CodeRefused, CallerRefused
+     |    +-- ExchangeRefused > IdempotencyConflict; ExchangeNotFound (LookupError)
+     |    +-- ProviderAnswerRefused
+     |    +-- CollectionNotPermitted, InvalidCollectionRecord   mynumber.network.collections
+     +-- HoldingError                          mynumber.holdings.exceptions
+     |    +-- CollectionRefused, ReceiptRefused, AlreadyHeld, HubUnavailable
+     |    +-- MalformedCollection (ValueError) > CollectionTooLarge; DeletionReceiptInvalid
+     +-- InstitutionError                      mynumber.institution.exceptions
+     |    +-- ProvisionRefused (ValueError)
      +-- LedgerError                           mynumber.ledger.exceptions
           +-- InvalidRange, InvalidTreeState, MalformedEntry (ValueError)
+          +-- UnsealFailed (ValueError), StillSealed           mynumber.ledger.sealing
           |    MalformedEntry > EntryTooLarge                   mynumber.ledger.screening
           +-- EntryNotFound, CheckpointNotFound (LookupError)  mynumber.ledger.services
           +-- LedgerCorrupt                                    mynumber.ledger.verification

@@ -1,14 +1,17 @@
 """The secret keys of each node, one file per key in ``HOME/keys/<node-id>/``.
 
-Every node has ``field-encryption.key`` and ``blind-index.key`` (the :class:`FieldKeys` that protect
-numbers at rest in its database). The registry also holds ``number-authority.key``, the AES-256 key
-of the FF1 number generator, and the keys of the number authority's JPKI role (:class:`JpkiKeys`):
-the two certificate authorities' RSA-2048 keys, the OCSP responder's and the Ed25519 key that signs
+Every node has ``field-encryption.key`` and ``blind-index.key`` (the :class:`FieldKeys` that
+protect numbers at rest in its database) and ``node-signing.key``, the Ed25519 key that signs its
+requests to the other nodes (its public half is the node's ``public_key`` in ``deployment.toml``).
+The registry also holds ``number-authority.key``, the AES-256 key of the FF1 number generator, and
+the keys of the number authority's JPKI role (:class:`JpkiKeys`): the two certificate
+authorities' RSA-2048 keys, the OCSP responder's and the Ed25519 key that signs
 identity-confirmation receipts. The hub also holds ``ledger-signing.key``, the Ed25519 key that
 signs ledger checkpoints, and ``institution-codes.key``, the HMAC key from which it derives the
-per-body codes (機関別符号) and its keyed references to persons. Symmetric keys are 32 random
-bytes written as hexadecimal; private keys are unencrypted PKCS#8 PEM (the file's mode protects
-them).
+per-body codes (機関別符号) and its keyed references to persons. The oversight node also holds
+``sealed-entries.key``, an X25519 key: the hub seals to its public half (the node's ``sealing_key``)
+the ledger entries only the commission may read. Symmetric keys are 32 random bytes written as
+hexadecimal; private keys are unencrypted PKCS#8 PEM (the file's mode protects them).
 
 Files are mode 0600 in directories of mode 0700, written atomically and never overwritten. A key
 that is missing, unreadable, malformed, a placeholder (one byte repeated) or readable by other users
@@ -16,8 +19,10 @@ is refused with a message saying how to make a real one. Keys made by ``mynumber
 marker file and are refused outside the demo.
 """
 
+import base64
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -25,8 +30,9 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from mynumber.deployment import NodeKind
+from mynumber.deployment import NodeKind, NodePublicKeys
 from mynumber.private_files import write_private
 from mynumber.settings import ConfigurationError
 from mynumber.storage import FieldKeys
@@ -34,6 +40,8 @@ from mynumber.storage import FieldKeys
 KEYS_DIRECTORY: Final = "keys"
 FIELD_ENCRYPTION: Final = "field-encryption.key"
 BLIND_INDEX: Final = "blind-index.key"
+NODE_SIGNING: Final = "node-signing.key"
+SEALED_ENTRIES: Final = "sealed-entries.key"
 NUMBER_AUTHORITY: Final = "number-authority.key"
 LEDGER_SIGNING: Final = "ledger-signing.key"
 INSTITUTION_CODES: Final = "institution-codes.key"
@@ -42,7 +50,8 @@ JPKI_AUTHENTICATION_CA: Final = "jpki-authentication-ca.key"
 OCSP_RESPONDER: Final = "ocsp-responder.key"
 RECEIPT_SIGNING: Final = "identity-receipts.key"
 _RSA_KEYS: Final = (JPKI_SIGNATURE_CA, JPKI_AUTHENTICATION_CA, OCSP_RESPONDER)
-_ED25519_KEYS: Final = (LEDGER_SIGNING, RECEIPT_SIGNING)
+_ED25519_KEYS: Final = (NODE_SIGNING, LEDGER_SIGNING, RECEIPT_SIGNING)
+_X25519_KEYS: Final = (SEALED_ENTRIES,)
 #: The file that marks a node's keys as made for the demo.
 DEMO_MARKER: Final = "DEMO"
 #: Length in bytes of every symmetric key.
@@ -75,8 +84,25 @@ def key_files(kind: NodeKind) -> tuple[str, ...]:
     extra = {
         NodeKind.REGISTRY: (NUMBER_AUTHORITY, *_RSA_KEYS, RECEIPT_SIGNING),
         NodeKind.HUB: (LEDGER_SIGNING, INSTITUTION_CODES),
+        NodeKind.OVERSIGHT: (SEALED_ENTRIES,),
     }
-    return (FIELD_ENCRYPTION, BLIND_INDEX, *extra.get(kind, ()))
+    return (FIELD_ENCRYPTION, BLIND_INDEX, NODE_SIGNING, *extra.get(kind, ()))
+
+
+def public_keys_of(
+    signing: Ed25519PrivateKey, sealing: X25519PrivateKey | None = None
+) -> NodePublicKeys:
+    """Return the public halves of a node's keys as ``deployment.toml`` lists them."""
+    return NodePublicKeys(
+        signing=_raw_public(signing),
+        sealing=None if sealing is None else _raw_public(sealing),
+    )
+
+
+def _raw_public(key: Ed25519PrivateKey | X25519PrivateKey) -> str:
+    """Return the base64 of the raw 32-byte public half of ``key``."""
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,8 @@ class NodeKeys:
     kind: NodeKind
     field_encryption: bytes = field(repr=False)
     blind_index: bytes = field(repr=False)
+    #: Signs the node's requests to the other nodes (:mod:`mynumber.nodes.signatures`).
+    node_signing: Ed25519PrivateKey = field(repr=False)
     #: The FF1 key of the number generator (registry only).
     number_authority: bytes | None = field(default=None, repr=False)
     #: The key that signs ledger checkpoints (hub only).
@@ -109,12 +137,29 @@ class NodeKeys:
     institution_codes: bytes | None = field(default=None, repr=False)
     #: The JPKI authority's keys (registry only).
     jpki: JpkiKeys | None = field(default=None, repr=False)
+    #: Opens the ledger entries the hub sealed for the commission (oversight only).
+    sealing: X25519PrivateKey | None = field(default=None, repr=False)
     demo: bool = False
 
     @property
     def field_keys(self) -> FieldKeys:
         """The keys the storage layer needs for this node's encrypted columns."""
         return FieldKeys(encryption_key=self.field_encryption, blind_index_key=self.blind_index)
+
+    @property
+    def public(self) -> NodePublicKeys:
+        """The public halves of the node's keys, as ``deployment.toml`` must list them."""
+        return public_keys_of(self.node_signing, self.sealing)
+
+
+@dataclass(frozen=True)
+class NewNodeKeys:
+    """The key files of one node, freshly generated and not yet written, and their public keys."""
+
+    kind: NodeKind
+    #: The contents of each key file, by file name.
+    files: Mapping[str, bytes] = field(repr=False)
+    public: NodePublicKeys
 
 
 def key_directory(home: Path, node_id: str) -> Path:
@@ -127,8 +172,28 @@ def create_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo: bool = F
 
     Returns the node's key directory. With ``demo`` the keys are marked as the demo's.
     """
+    return write_node_keys(home, node_id, generate_node_keys(kind), demo=demo)
+
+
+def generate_node_keys(kind: NodeKind) -> NewNodeKeys:
+    """Generate the keys of a node of ``kind`` in memory, for :func:`write_node_keys`."""
+    names = key_files(kind)
+    signing = Ed25519PrivateKey.generate()
+    sealing = X25519PrivateKey.generate() if SEALED_ENTRIES in names else None
+    made = {NODE_SIGNING: _pem(signing)}
+    if sealing is not None:
+        made[SEALED_ENTRIES] = _pem(sealing)
+    files = {name: made.get(name) or _generate(name) for name in names}
+    return NewNodeKeys(kind=kind, files=files, public=public_keys_of(signing, sealing))
+
+
+def write_node_keys(home: Path, node_id: str, keys: NewNodeKeys, *, demo: bool = False) -> Path:
+    """Write the keys :func:`generate_node_keys` made; refuse if any of the node's files exists.
+
+    Returns the node's key directory. With ``demo`` the keys are marked as the demo's.
+    """
     directory = key_directory(home, node_id)
-    existing = [name for name in key_files(kind) if (directory / name).exists()]
+    existing = [name for name in keys.files if (directory / name).exists()]
     if existing:
         msg = (
             f"{directory / existing[0]}: a key already exists and is never overwritten; "
@@ -137,8 +202,8 @@ def create_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo: bool = F
         raise KeyRefusedError(msg)
     _make_private_directory(home / KEYS_DIRECTORY)
     _make_private_directory(directory)
-    for name in key_files(kind):
-        _write_new_file(directory / name, _generate(name))
+    for name, data in keys.files.items():
+        _write_new_file(directory / name, data)
     if demo:
         _write_new_file(directory / DEMO_MARKER, _DEMO_NOTE)
     return directory
@@ -156,6 +221,7 @@ def load_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo_allowed: bo
         kind=kind,
         field_encryption=_read_symmetric(directory / FIELD_ENCRYPTION, node_id),
         blind_index=_read_symmetric(directory / BLIND_INDEX, node_id),
+        node_signing=_read_ed25519(directory / NODE_SIGNING, node_id),
         number_authority=(
             _read_symmetric(directory / NUMBER_AUTHORITY, node_id)
             if kind is NodeKind.REGISTRY
@@ -170,6 +236,11 @@ def load_node_keys(home: Path, node_id: str, kind: NodeKind, *, demo_allowed: bo
             else None
         ),
         jpki=_read_jpki(directory, node_id) if kind is NodeKind.REGISTRY else None,
+        sealing=(
+            _read_x25519(directory / SEALED_ENTRIES, node_id)
+            if kind is NodeKind.OVERSIGHT
+            else None
+        ),
         demo=demo,
     )
 
@@ -186,18 +257,22 @@ def _read_jpki(directory: Path, node_id: str) -> JpkiKeys:
 
 def _generate(name: str) -> bytes:
     """Return the contents of a freshly generated key file called ``name``."""
-    if name in _ED25519_KEYS or name in _RSA_KEYS:
-        key = (
-            Ed25519PrivateKey.generate()
-            if name in _ED25519_KEYS
-            else rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        )
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    if name in _ED25519_KEYS:
+        return _pem(Ed25519PrivateKey.generate())
+    if name in _X25519_KEYS:
+        return _pem(X25519PrivateKey.generate())
+    if name in _RSA_KEYS:
+        return _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     return secrets.token_bytes(KEY_LENGTH).hex().encode("ascii") + b"\n"
+
+
+def _pem(key: Ed25519PrivateKey | X25519PrivateKey | rsa.RSAPrivateKey) -> bytes:
+    """Return ``key`` as unencrypted PKCS#8 PEM."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def _make_private_directory(path: Path) -> None:
@@ -275,6 +350,21 @@ def _read_ed25519(path: Path, node_id: str) -> Ed25519PrivateKey:
     key = _read_pem(path, node_id)
     if not isinstance(key, Ed25519PrivateKey):
         msg = f"{path}: this key must be Ed25519; {_HOW_TO_CREATE}"
+        raise KeyRefusedError(msg)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    _refuse_placeholder(path, raw)
+    return key
+
+
+def _read_x25519(path: Path, node_id: str) -> X25519PrivateKey:
+    """Read an X25519 private key and refuse a placeholder."""
+    key = _read_pem(path, node_id)
+    if not isinstance(key, X25519PrivateKey):
+        msg = f"{path}: this key must be X25519; {_HOW_TO_CREATE}"
         raise KeyRefusedError(msg)
     raw = key.private_bytes(
         serialization.Encoding.Raw,

@@ -5,9 +5,19 @@ Migrations and the check that models and migrations agree read the schema of a n
 """
 
 from mynumber.cards import models as card_models
+from mynumber.holdings import models as holding_models
+from mynumber.institution import models as institution_models
 from mynumber.ledger import models as ledger_models
 from mynumber.network import models as network_models
 from mynumber.register import models as register_models
 from mynumber.storage.models import Base
 
-__all__ = ["Base", "card_models", "ledger_models", "network_models", "register_models"]
+__all__ = [
+    "Base",
+    "card_models",
+    "holding_models",
+    "institution_models",
+    "ledger_models",
+    "network_models",
+    "register_models",
+]

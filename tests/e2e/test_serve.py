@@ -183,5 +183,5 @@ def test_the_demo_creates_migrates_and_serves(tmp_path: Path) -> None:
     assert f"3 demo cards in {home / 'cards'}" in output
     assert [state["state"] for state in states] == ["active"] * 3
     assert all(len(state["certificates"]) == 2 for state in states)
-    assert f"9 bodies on the hub; their API keys in {home / 'bodies'}" in output
+    assert f"10 bodies on the hub; their API keys in {home / 'bodies'}" in output
     assert {body["kind"] for body in bodies} >= {"city-office", "employer", "video-rental-shop"}

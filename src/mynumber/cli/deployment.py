@@ -4,6 +4,7 @@ The deployment directory comes from ``--dir`` or ``MYNUMBER_HOME``. Every failur
 :class:`~mynumber.errors.MyNumberError`, which ``mynumber``'s entry point prints as one line.
 """
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -16,9 +17,10 @@ from fastapi import FastAPI
 
 from mynumber.cli.demo_bodies import ensure_demo_bodies
 from mynumber.cli.demo_cards import DEMO_PINS, ensure_demo_cards
+from mynumber.cli.demo_flows import run_demo_flows
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.register import run_batch
-from mynumber.deployment import Deployment, NodeSpec
+from mynumber.deployment import DEFAULT_INSTITUTIONS, Deployment, NodeSpec
 from mynumber.nodes.directory import (
     check_databases,
     ensure_demo_deployment,
@@ -73,10 +75,23 @@ def init(
             "postgresql://mynumber@db.example/{node} [default: an SQLite file per node].",
         ),
     ] = None,
+    institutions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--institution",
+            help="An institution node, by the id of the body it serves (repeat for each) "
+            "[default: city-office and tax-office].",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a deployment directory: every node's keys (mode 0600) and deployment.toml."""
-    deployment = init_deployment(directory, demo=demo, database_url_template=database_url_template)
+    deployment = init_deployment(
+        directory,
+        demo=demo,
+        database_url_template=database_url_template,
+        institutions=tuple(institutions) if institutions else DEFAULT_INSTITUTIONS,
+    )
     lines = [f"created the {'demo ' if demo else ''}deployment {directory}:"]
     lines += [_describe(spec) for spec in deployment.nodes]
     lines.append(f"next: mynumber db upgrade --dir {directory}")
@@ -130,8 +145,14 @@ def demo(
     residents: Annotated[
         int, typer.Option("--residents", min=0, help="Residents of the synthetic town.")
     ] = DEMO_RESIDENTS,
+    serve_nodes: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve", help="Serve the nodes once ready, or stop after the flows."
+        ),
+    ] = True,
 ) -> None:
-    """Run the demo: on first use create it, its keys and a synthetic town; serve every node."""
+    """Run the demo: on first use create it, a synthetic town, cards, bodies and the flows."""
     settings = load_settings(home=directory, demo=True, host=host, port=port)
     _, created = ensure_demo_deployment(settings.home)
     opened = open_deployment(settings)
@@ -149,7 +170,10 @@ def demo(
     bodies = ensure_demo_bodies(settings)
     if bodies:
         typer.echo(f"{len(bodies)} bodies on the hub; their API keys in {bodies[0].parent}")
-    _run(create_host_app(opened, settings), settings, opened.specs())
+    for line in asyncio.run(run_demo_flows(opened, settings)):
+        typer.echo(f"flow: {line}")
+    if serve_nodes:
+        _run(create_host_app(opened, settings), settings, opened.specs())
 
 
 def _run(app: FastAPI, settings: Settings, specs: tuple[NodeSpec, ...]) -> None:

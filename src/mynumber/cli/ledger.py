@@ -6,19 +6,30 @@ and re-checks every entry, every stored tree node and every signed checkpoint
 deployment's key file or given as a verifier key with ``--key`` (``mynumber ledger key`` prints
 it, as does ``GET /api/ledger/key``). A clean ledger prints one summary line; the first fault is
 one line naming it ("entry 41: ...") and exit status 1. Long runs report progress on stderr.
+
+``unseal`` is the oversight commission's: it reads one sealed entry from the deployment's hub
+database, opens it with the commission's X25519 private key (a PEM file) and prints the body as
+JSON -- only on or after the entry's unsealing date, counted in Japan's time zone; there is no
+override (:mod:`mynumber.ledger.sealing`).
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.registry import DirOption
 from mynumber.deployment import NodeKind, NodeSpec, read_deployment
-from mynumber.keys import NodeKeys
+from mynumber.keys import KeyRefusedError, NodeKeys
+from mynumber.ledger.entries import canonical_json, parse_entry
 from mynumber.ledger.notes import Verifier, Verifiers
-from mynumber.ledger.services import log_origin
+from mynumber.ledger.sealing import unseal_entry
+from mynumber.ledger.services import hub_ledger, log_origin
 from mynumber.ledger.verification import LedgerVerifier
 from mynumber.nodes.directory import open_deployment
 from mynumber.settings import ConfigurationError, load_settings
@@ -44,6 +55,14 @@ KeyOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, JSON_OPTION]
+IndexOption = Annotated[int, typer.Option("--index", help="The index of the sealed entry.")]
+UnsealKeyOption = Annotated[
+    Path,
+    typer.Option("--key", help="The oversight commission's X25519 private key (PEM, PKCS#8)."),
+]
+
+#: Unsealing dates are calendar dates in Japan.
+_JAPAN = timezone(timedelta(hours=9), "JST")
 
 
 @dataclass(frozen=True)
@@ -128,3 +147,35 @@ def key(directory: DirOption = None) -> None:
         raise ConfigurationError(msg)
     public = keys.ledger_signing.public_key()
     typer.echo(Verifier.from_public_key(log_origin(spec.base_url), public).vkey())
+
+
+def _unsealing_key(path: Path) -> X25519PrivateKey:
+    """Read the oversight commission's X25519 private key from an unencrypted PEM file."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as exc:
+        msg = f"{path}: cannot read the unsealing key ({exc.strerror or exc})"
+        raise KeyRefusedError(msg) from exc
+    except (ValueError, TypeError) as exc:
+        msg = f"{path}: not an unencrypted PEM private key; give the commission's X25519 key"
+        raise KeyRefusedError(msg) from exc
+    if not isinstance(key, X25519PrivateKey):
+        msg = f"{path}: the unsealing key must be an X25519 key, not {type(key).__name__}"
+        raise KeyRefusedError(msg)
+    return key
+
+
+@app.command("unseal")
+def unseal(index: IndexOption, key: UnsealKeyOption, directory: DirOption = None) -> None:
+    """Print sealed entry N's body as JSON, on or after its unsealing date (oversight only)."""
+    private_key = _unsealing_key(key)
+    spec, keys, database_url = _hub_of(directory)
+    engine = create_engine(database_url, keys.field_keys)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            data = bytes(hub_ledger(session, keys, spec.base_url).entry(index).entry)
+    finally:
+        engine.dispose()
+    today = datetime.now(_JAPAN).date()
+    body = unseal_entry(parse_entry(data), private_key, today=today)
+    typer.echo(canonical_json(body).decode("utf-8"))

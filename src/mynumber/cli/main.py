@@ -7,6 +7,7 @@ from mynumber.cli import (
     card_counter,
     cards,
     deployment,
+    holdings,
     ledger,
     notices,
     number,
@@ -31,6 +32,7 @@ card_counter.register(cards.app)
 app.add_typer(cards.app, name="card")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(bodies.app, name="body")
+app.add_typer(holdings.app, name="holdings")
 deployment.register(app)
 
 

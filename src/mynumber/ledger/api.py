@@ -1,7 +1,10 @@
 """The exchange ledger on the hub node: appends from other nodes, checkpoints, entries, proofs.
 
 * ``POST /api/ledger/entries``: a JSON object of at most 64 KiB with ``kind`` and
-  ``disclosure_code``; answers 201 with its index and leaf hash (hex).
+  ``disclosure_code``; answers 201 with its index and leaf hash (hex). Only the deployment's
+  registry may append this way, proved by its signature (:mod:`mynumber.nodes.callers`): an
+  entry is a record of use shown to its person, so no one else may write one. The hub's own
+  records (exchanges, collections, refusals) are appended by its services, not through here.
 * ``GET /api/ledger/checkpoint``: the latest signed checkpoint (a C2SP note, ``text/plain``),
   signed afresh when the ledger has grown since the last one.
 * ``GET /api/ledger/entries/{index}``: the entry's canonical bytes (base64) and leaf hash.
@@ -10,6 +13,10 @@
   ``new`` name a checkpoint the hub has signed -- the latest when left out -- so every proof
   comes with the signed root it leads to.
 * ``GET /api/ledger/key``: the verifier key of the hub's checkpoint signatures.
+* ``GET /api/ledger/sealed-counts``: how many sealed entries (police access) each body made each
+  month, ``{"counts": [{"requester", "month", "count"}]}`` by month then body. Public, with no
+  authentication: the counts are public by design, the bodies sealed
+  (:mod:`mynumber.ledger.sealing`).
 
 Refusals are RFC 9457 problems (:mod:`mynumber.nodes.problems`) and append nothing.
 """
@@ -26,6 +33,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
+from mynumber.deployment import NodeKind
 from mynumber.ledger.exceptions import MalformedEntry
 from mynumber.ledger.notes import verifier_key
 from mynumber.ledger.screening import MAX_ENTRY_BYTES, EntryTooLarge
@@ -62,6 +70,9 @@ class HubNode(Protocol):
     def sessions(self) -> sessionmaker[Session]:
         """Sessions of the node's database."""
 
+    async def calling_node(self, request: Request, *kinds: NodeKind) -> NodeSpec:
+        """Return the node of ``kinds`` that signed ``request``, or refuse it (401, 403)."""
+
 
 class AppendedView(BaseModel):
     """Where an entry went."""
@@ -94,6 +105,20 @@ class ConsistencyView(BaseModel):
     new: int
     proof: list[str]
     checkpoint: str
+
+
+class SealedCountView(BaseModel):
+    """How many sealed entries one body made in one month (``YYYY-MM``)."""
+
+    requester: str
+    month: str
+    count: int
+
+
+class SealedCountsView(BaseModel):
+    """The public counts of sealed entries, by month then body."""
+
+    counts: list[SealedCountView]
 
 
 def _hub(request: Request) -> HubNode:
@@ -179,7 +204,8 @@ def _append(hub: HubNode, entry: dict[str, Any]) -> AppendedView:
 
 @router.post("/entries", status_code=HTTPStatus.CREATED, summary="Append an entry")
 async def append(request: Request, hub: Hub) -> AppendedView:
-    """Append one entry (a JSON object with ``kind`` and ``disclosure_code``)."""
+    """Append one entry (a JSON object with ``kind`` and ``disclosure_code``); registry only."""
+    await hub.calling_node(request, NodeKind.REGISTRY)
     entry = _decode(await _body(request))
     return await anyio.to_thread.run_sync(partial(_append, hub, entry))
 
@@ -238,3 +264,15 @@ def key(hub: Hub) -> Response:
         raise ConfigurationError(message)
     public = hub.keys.ledger_signing.public_key()
     return Response(verifier_key(log_origin(hub.spec.base_url), public), media_type=_TEXT)
+
+
+@router.get("/sealed-counts", summary="Sealed entries per body per month (public)")
+def sealed_counts(hub: Hub) -> SealedCountsView:
+    """Answer how many sealed entries each body made each month; never what they hold."""
+    with unit_of_work(hub.sessions) as session:
+        counts = _ledger(session, hub).sealed_counts()
+    return SealedCountsView(
+        counts=[
+            SealedCountView(requester=c.requester, month=c.month, count=c.count) for c in counts
+        ]
+    )

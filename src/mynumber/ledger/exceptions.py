@@ -8,6 +8,8 @@ Every error whose cause is a malformed input is also a ``ValueError``::
      +-- InvalidProof (ValueError)               a proof that does not verify, with the reason
      |    +-- InconsistentTrees                  the two tree heads cannot both be true
      +-- MalformedEntry (ValueError)             an entry that is not canonical JSON
+     +-- UnsealFailed (ValueError)               a sealed entry this key does not open, or altered
+     +-- StillSealed                             a sealed entry asked for before its unsealing date
      +-- InvalidCheckpoint (ValueError)          a checkpoint note that must not be believed
      |    +-- MalformedNote                      the signed-note envelope is broken
      |    +-- InvalidCheckpointBody              the origin, size or root lines are wrong
@@ -56,6 +58,18 @@ class MalformedEntry(LedgerError, ValueError):
     """An entry is not the canonical JSON form the ledger stores and hashes."""
 
     code = "malformed-entry"
+
+
+class UnsealFailed(LedgerError, ValueError):
+    """A sealed entry does not open with this key: sealed to another key, or altered since."""
+
+    code = "unseal-failed"
+
+
+class StillSealed(LedgerError):
+    """A sealed entry was asked for before its unsealing date; the message gives the date."""
+
+    code = "still-sealed"
 
 
 class InvalidCheckpoint(LedgerError, ValueError):

@@ -31,6 +31,7 @@ from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, LedgerErr
 from mynumber.ledger.merkle import leaf_hash
 from mynumber.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
 from mynumber.ledger.screening import prepare_entry
+from mynumber.ledger.sealing import SEALED_KIND, SealedCount, count_sealed
 from mynumber.ledger.tree import (
     NodeReader,
     border_positions,
@@ -244,6 +245,20 @@ class LedgerService:
             .order_by(LedgerEntry.index)
         )
         return list(self._session.scalars(query))
+
+    def sealed_counts(self) -> list[SealedCount]:
+        """Return how many sealed entries each body made each month, by month then body.
+
+        Public by design: the count of police requests is open, their content sealed
+        (:mod:`mynumber.ledger.sealing`). The filter on ``kind`` runs in the database; only the
+        sealed rows, which are few, are parsed for their requester and month.
+        """
+        query = (
+            select(LedgerEntry.entry)
+            .where(LedgerEntry.kind == SEALED_KIND)
+            .order_by(LedgerEntry.index)
+        )
+        return count_sealed(bytes(data) for data in self._session.scalars(query))
 
     def _serialise(self) -> None:
         """Wait for any other append in flight to end (PostgreSQL; SQLite has one writer)."""

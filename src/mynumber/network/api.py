@@ -8,12 +8,12 @@
 * ``POST /api/codes``: the registry node has a person's code (機関別符号) issued for a body, from
   the resident record code; answers the code, the same every time.
 
-Who may ask for codes. Only a registry node of the hub's own deployment, naming itself in
-``X-Node-Id``. In the embedded default the registry reaches the hub through
-``httpx.ASGITransport`` inside one process, so nothing else can send that header; a hub served on
-a network must sit behind TLS with client certificates issued by the deployment's CA
-(docs/architecture.md), which is what proves the calling node there. The header names the
-caller; the transport vouches for it.
+Who may ask for codes. Only a registry node of the hub's own deployment, and it must prove it:
+every request between nodes is signed with the calling node's ``node-signing.key``
+(:mod:`mynumber.nodes.signatures`), and the hub checks the signature with the public key that
+``deployment.toml`` lists for the node named in ``X-Node-Id``, for the hub itself, over the
+method, path, body and a date within five minutes of its clock. A request that does not prove its
+sender is refused with 401, any other node with 403, in-process or over the network alike.
 
 Refusals are RFC 9457 problems (:mod:`mynumber.nodes.problems`) and change nothing.
 """
@@ -27,7 +27,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from mynumber.deployment import NodeKind
+from mynumber.deployment import Deployment, NodeKind, NodeSpec
 from mynumber.network.bodies import TASKS, BodyCategory, BodyKind
 from mynumber.network.profiles import BodyApplication
 from mynumber.network.service_exceptions import CallerRefused
@@ -38,7 +38,6 @@ from mynumber.storage import unit_of_work
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from mynumber.deployment import Deployment, NodeSpec
     from mynumber.keys import NodeKeys
     from mynumber.network.models import Body
 
@@ -54,7 +53,7 @@ class HubNode(Protocol):
 
     @property
     def deployment(self) -> Deployment:
-        """The deployment the node belongs to: who may call it."""
+        """The deployment: its nodes and their public keys."""
 
     @property
     def keys(self) -> NodeKeys:
@@ -63,6 +62,12 @@ class HubNode(Protocol):
     @property
     def sessions(self) -> sessionmaker[Session]:
         """Sessions of the node's database."""
+
+    async def calling_node(self, request: Request, *kinds: NodeKind) -> NodeSpec:
+        """Return the node of ``kinds`` that signed ``request``, or refuse it (401, 403).
+
+        ``mynumber.nodes.callers`` checks the signature; the services never import the nodes.
+        """
 
 
 class BodyForm(BaseModel):
@@ -159,24 +164,18 @@ def operator_from_header(
     return name
 
 
-def registry_caller(
-    hub: Annotated[HubNode, Depends(_hub)],
-    x_node_id: Annotated[str | None, Header(alias="X-Node-Id")] = None,
-) -> str:
-    """Return the id of the registry node that calls, from X-Node-Id, or refuse any other."""
-    registries = {spec.id for spec in hub.deployment.of_kind(NodeKind.REGISTRY)}
-    if x_node_id is None or x_node_id not in registries:
-        msg = (
-            "per-body codes are issued at the request of a registry node of this deployment "
-            "only: the calling node must name itself in the X-Node-Id header"
-        )
-        raise CallerRefused(msg)
-    return x_node_id
+async def registry_caller(request: Request) -> NodeSpec:
+    """Return the registry node that signed the request; refuse an unsigned one or another node.
+
+    This is ``mynumber.nodes.callers.node_of_kind(NodeKind.REGISTRY)``, reached through the
+    node's context: the import contracts keep ``mynumber.network`` from importing the nodes.
+    """
+    return await _hub(request).calling_node(request, NodeKind.REGISTRY)
 
 
 Hub = Annotated[HubNode, Depends(_hub)]
 Operator = Annotated[str, Depends(operator_from_header)]
-RegistryCaller = Annotated[str, Depends(registry_caller)]
+RegistryCaller = Annotated[NodeSpec, Depends(registry_caller)]
 
 
 def describe(registry: BodyRegistry, body: Body) -> BodyView:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mynumber.deployment import NodeKind
+from mynumber.storage.fields import EncryptedString
 from mynumber.storage.models import Base, node_kinds
 
 HUB = node_kinds(NodeKind.HUB)
@@ -108,4 +109,71 @@ class InstitutionCode(Base):
     person_reference: Mapped[str] = mapped_column(String(64))
     body_id: Mapped[str] = mapped_column(ForeignKey("bodies.id"))
     code: Mapped[str] = mapped_column(String(26), unique=True)
+    #: The person's disclosure code (開示システム用符号), the same at every body: how the ledger
+    #: names the person when an exchange is recorded, where only a per-body code is at hand.
+    disclosure_code: Mapped[str] = mapped_column(String(26))
     issued_at: Mapped[datetime]
+
+
+class Exchange(Base):
+    """An exchange of information (情報照会・提供) the hub routes, by its transaction serial number.
+
+    Opened when a body asks (``pending``), finished when the provider answers (``completed``, with
+    the ledger entry's index) in the same transaction that appends the ledger entry. The answer is
+    kept, encrypted, only until the requester collects it. The pair (requester, idempotency key)
+    is unique: a retried request finds its exchange instead of opening another.
+    """
+
+    __tablename__ = "exchanges"
+    __table_args__ = (
+        UniqueConstraint("requester_id", "idempotency_key", name="uq_exchanges_idempotency"),
+        {"info": HUB},
+    )
+
+    #: The transaction serial number (処理通番) given to the requester.
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requester_id: Mapped[str] = mapped_column(ForeignKey("bodies.id"))
+    staff_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    #: The row of the table of permitted exchanges, and the data item asked for.
+    row_id: Mapped[str] = mapped_column(String(100))
+    item: Mapped[str] = mapped_column(String(100))
+    provider_id: Mapped[str] = mapped_column(ForeignKey("bodies.id"))
+    requester_code: Mapped[str] = mapped_column(String(26))
+    provider_code: Mapped[str] = mapped_column(String(26))
+    disclosure_code: Mapped[str] = mapped_column(String(26), index=True)
+    #: ``pending`` or ``completed``.
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    #: How many times the hub has tried the provider, and why the last try failed.
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    completed_at: Mapped[datetime | None]
+    #: ``provided`` or ``not-held`` once completed.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    #: The provider's answer as JSON, encrypted; cleared once the requester has collected it.
+    answer: Mapped[str | None] = mapped_column(EncryptedString())
+    collected_at: Mapped[datetime | None]
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class NetworkRefusal(Base):
+    """A request the hub refused: who asked (if known), what for, and why.
+
+    Every refusal is kept here, whether or not it names a person; one that does is also entered
+    in the ledger under the person's disclosure code.
+    """
+
+    __tablename__ = "network_refusals"
+    __table_args__ = ({"info": HUB},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    body_id: Mapped[str | None] = mapped_column(String(64))
+    staff_id: Mapped[str | None] = mapped_column(String(64))
+    #: What was asked, e.g. ``exchange``.
+    action: Mapped[str] = mapped_column(String(32))
+    #: The problem code of the refusal, and its explanation.
+    code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(1000))
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)

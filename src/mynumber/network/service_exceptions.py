@@ -11,6 +11,10 @@
      +-- CodeRefused                          a code not issued to the body that sent it
      +-- CodeNotIssued (LookupError)          the person has no code at that body yet
      +-- CallerRefused                        no operator named, or a node that may not call
+     +-- ExchangeRefused                      the table, the tasks or the request refuse an exchange
+     |    +-- IdempotencyConflict             an idempotency key reused for another request
+     +-- ExchangeNotFound (LookupError)       no exchange of that body under that serial number
+     +-- ProviderAnswerRefused                a provider's answer of the wrong form or size
 """
 
 from mynumber.network.exceptions import NetworkError
@@ -62,3 +66,27 @@ class CallerRefused(NetworkError):
     """The request does not say who makes it, or comes from a node that may not make it."""
 
     code = "caller-refused"
+
+
+class ExchangeRefused(NetworkError):
+    """The hub will not route this exchange: the table or the requester's tasks do not allow it."""
+
+    code = "exchange-refused"
+
+
+class IdempotencyConflict(ExchangeRefused):
+    """The idempotency key names an exchange that asked for something else."""
+
+    code = "idempotency-conflict"
+
+
+class ExchangeNotFound(NetworkError, LookupError):
+    """The requesting body has no exchange under that transaction serial number."""
+
+    code = "exchange-not-found"
+
+
+class ProviderAnswerRefused(NetworkError):
+    """A provider answered in a form the hub does not take; the exchange stays pending."""
+
+    code = "provider-answer-refused"

@@ -29,7 +29,11 @@ from mynumber.network.bodies import (
     parse_body_kind,
     tasks_for,
 )
-from mynumber.network.codes import derive_institution_code, validate_code
+from mynumber.network.codes import (
+    derive_disclosure_code,
+    derive_institution_code,
+    validate_code,
+)
 from mynumber.network.models import Body, BodyCredential, BodyTask, InstitutionCode, Staff
 from mynumber.network.references import person_reference
 from mynumber.network.service_exceptions import (
@@ -270,7 +274,11 @@ class CodeService:
             with self._session.begin_nested():
                 self._session.add(
                     InstitutionCode(
-                        person_reference=person, body_id=body.id, code=code, issued_at=self._clock()
+                        person_reference=person,
+                        body_id=body.id,
+                        code=code,
+                        disclosure_code=derive_disclosure_code(self._key, resident_record_code),
+                        issued_at=self._clock(),
                     )
                 )
         except IntegrityError:
@@ -289,16 +297,30 @@ class CodeService:
         A code the hub did not issue to ``from_body`` is refused in the same words whether it
         belongs to another body or to none, naming neither the person nor the code.
         """
+        return self.translation(code, from_body, to_body)[1].code
+
+    def own_code(self, code: str, body_id: str) -> InstitutionCode:
+        """Return the mapping of ``code`` if the hub issued it to ``body_id``, else refuse.
+
+        A code of another body and a code of no one are refused in the same words.
+        """
         validate_code(code)
-        registry = BodyRegistry(self._session)
-        source, target = registry.body(from_body), registry.body(to_body)
         row = self._session.scalar(select(InstitutionCode).where(InstitutionCode.code == code))
-        if row is None or row.body_id != source.id:
+        if row is None or row.body_id != body_id:
             msg = (
-                f"the code sent is not one the hub issued to {source.id}: a body asks only with "
+                f"the code sent is not one the hub issued to {body_id}: a body asks only with "
                 "its own code for a person"
             )
             raise CodeRefused(msg)
+        return row
+
+    def translation(
+        self, code: str, from_body: str, to_body: str
+    ) -> tuple[InstitutionCode, InstitutionCode]:
+        """Return the person's mappings at ``from_body`` (which sent ``code``), ``to_body``."""
+        registry = BodyRegistry(self._session)
+        source, target = registry.body(from_body), registry.body(to_body)
+        row = self.own_code(code, source.id)
         found = self._row(row.person_reference, target.id)
         if found is None:
             msg = (
@@ -306,7 +328,7 @@ class CodeService:
                 "the body comes to serve the person"
             )
             raise CodeNotIssued(msg)
-        return found.code
+        return row, found
 
     def _row(self, person: str, body_id: str) -> InstitutionCode | None:
         """Return the mapping of ``person`` at ``body_id``, if there is one."""

@@ -18,9 +18,12 @@ from mynumber.cards import api as cards_api
 from mynumber.cards import identity_api as cards_identity_api
 from mynumber.cards import status_api as cards_status_api
 from mynumber.deployment import Deployment, NodeKind, NodeSpec
+from mynumber.holdings import api as holdings_api
+from mynumber.institution import api as institution_api
 from mynumber.keys import NodeKeys
 from mynumber.ledger import api as ledger_api
 from mynumber.network import api as network_api
+from mynumber.network import collection_api, exchange_api
 from mynumber.nodes import routes, status
 from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
@@ -33,7 +36,13 @@ from mynumber.storage import claim_database, create_engine, session_factory
 
 #: The routers each kind of node serves on top of /health and /version.
 ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
-    NodeKind.HUB: (ledger_api.router, network_api.router),
+    NodeKind.HUB: (
+        ledger_api.router,
+        network_api.router,
+        exchange_api.router,
+        collection_api.router,
+    ),
+    NodeKind.INSTITUTION: (institution_api.router,),
     NodeKind.OVERSIGHT: (status.router,),
     NodeKind.REGISTRY: (
         register_api.router,
@@ -42,6 +51,7 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
         cards_api.router,
         cards_status_api.router,
         cards_identity_api.router,
+        holdings_api.router,
     ),
 }
 
@@ -57,16 +67,17 @@ def create_node_app(
     """Make the app of node ``spec``, with its keys and its own database engine.
 
     The engine is opened (lazily: nothing connects yet) on the node's ``database_url`` with its
-    field keys. Without ``clients``, every other node is called over the network. On startup the
-    node checks that its database is its own (:func:`mynumber.storage.claim_database`); on
-    shutdown it closes its clients and disposes of its engine.
+    field keys. Without ``clients``, every other node is called over the network, each request
+    signed with the node's ``node-signing.key``. On startup the node checks that its database is
+    its own (:func:`mynumber.storage.claim_database`); on shutdown it closes its clients and
+    disposes of its engine.
     """
     if (keys.node_id, keys.kind) != (spec.id, spec.kind):
         msg = f"the keys of node '{keys.node_id}' were given to node '{spec.id}'; load its own"
         raise ConfigurationError(msg)
     engine = create_engine(spec.resolved_database_url(settings.home), keys.field_keys)
     if clients is None:
-        clients = NodeClients(deployment, settings)
+        clients = NodeClients(deployment, settings, node_id=spec.id, signing_key=keys.node_signing)
     context = NodeContext(
         spec=spec,
         deployment=deployment,

@@ -6,37 +6,61 @@ URL, path and root path as over the network. Any other target is called over rea
 ``base_url``, verifying its certificate against the deployment's CA and presenting this node's
 certificate when the settings name them. Every failure becomes :class:`NodeUnavailable` naming the
 node.
+
+Every request a node sends, in-process or over the network, is signed with its
+``node-signing.key`` (:mod:`mynumber.nodes.signatures`) by an httpx request hook, so the target
+knows which node calls (:mod:`mynumber.nodes.callers`).
 """
 
 import ssl
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.types import ASGIApp
 
 from mynumber.deployment import Deployment, NodeSpec
 from mynumber.nodes.exceptions import NodeUnavailable
+from mynumber.nodes.signatures import NodeRequest, format_date, signature_headers
 from mynumber.settings import ConfigurationError, Settings
+
+#: A request hook of an ``httpx.AsyncClient``.
+RequestHook = Callable[[httpx.Request], Awaitable[None]]
 
 
 class NodeClients:
     """The clients one node uses to call the nodes of its deployment, made on first use.
 
-    ``in_process`` maps node ids to the apps this process serves; it is read when a client is
-    first made, so a host may fill it after handing it over. Close with :meth:`aclose`.
+    ``node_id`` is the calling node and ``signing_key`` its ``node-signing.key``: every request
+    is signed with it. Without them (the command line, which is no node) requests go unsigned,
+    and a route that answers nodes only refuses them. ``clock`` gives the unix time a request is
+    dated with. ``in_process`` maps node ids to the apps this process serves; it is read when a
+    client is first made, so a host may fill it after handing it over. Close with
+    :meth:`aclose`.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- who calls, with which key and clock, and how it reaches whom
         self,
         deployment: Deployment,
         settings: Settings,
         *,
+        node_id: str | None = None,
+        signing_key: Ed25519PrivateKey | None = None,
         in_process: Mapping[str, ASGIApp] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """Prepare clients for ``deployment``'s nodes; nothing is opened yet."""
+        if (node_id is None) != (signing_key is None):
+            msg = "a node signs its requests: give NodeClients both its node_id and its key"
+            raise ConfigurationError(msg)
         self._deployment = deployment
         self._settings = settings
+        self._signer: tuple[str, Ed25519PrivateKey] | None = (
+            (node_id, signing_key) if node_id is not None and signing_key is not None else None
+        )
+        self._clock = clock
         self._in_process: Mapping[str, ASGIApp] = {} if in_process is None else in_process
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._tls: ssl.SSLContext | None = None
@@ -81,6 +105,9 @@ class NodeClients:
     def _open(self, spec: NodeSpec) -> httpx.AsyncClient:
         """Make the client for one node: in-process when its app is here, else over the network."""
         timeout = httpx.Timeout(self._settings.node_timeout)
+        hooks = {}
+        if self._signer is not None:
+            hooks["request"] = [_signing_hook(*self._signer, target=spec.id, clock=self._clock)]
         # Node-to-node traffic goes straight to the base URL, never through a proxy from the
         # environment: trust_env=False.
         app = self._in_process.get(spec.id)
@@ -89,10 +116,18 @@ class NodeClients:
                 app=app, raise_app_exceptions=False, root_path=spec.path
             )
             return httpx.AsyncClient(
-                transport=transport, base_url=spec.base_url, timeout=timeout, trust_env=False
+                transport=transport,
+                base_url=spec.base_url,
+                timeout=timeout,
+                trust_env=False,
+                event_hooks=hooks,
             )
         return httpx.AsyncClient(
-            base_url=spec.base_url, timeout=timeout, verify=self._verify(), trust_env=False
+            base_url=spec.base_url,
+            timeout=timeout,
+            verify=self._verify(),
+            trust_env=False,
+            event_hooks=hooks,
         )
 
     def _verify(self) -> ssl.SSLContext | bool:
@@ -102,6 +137,25 @@ class NodeClients:
         if self._tls is None:
             self._tls = client_tls_context(self._settings)
         return self._tls
+
+
+def _signing_hook(
+    node_id: str, key: Ed25519PrivateKey, *, target: str, clock: Callable[[], float]
+) -> RequestHook:
+    """Return the hook that signs, as node ``node_id``, each request to the node ``target``."""
+
+    async def sign(request: httpx.Request) -> None:
+        body = await request.aread()
+        sent = NodeRequest(
+            method=request.method,
+            target=target,
+            path=request.url.raw_path,
+            date=format_date(clock()),
+            body=body,
+        )
+        request.headers.update(signature_headers(node_id, sent, key))
+
+    return sign
 
 
 def client_tls_context(settings: Settings) -> ssl.SSLContext:

@@ -1,5 +1,6 @@
 """What a node's routes work with: the :class:`NodeContext` its app keeps on ``app.state``."""
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -7,8 +8,9 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mynumber.deployment import Deployment, NodeSpec
+from mynumber.deployment import Deployment, NodeKind, NodeSpec
 from mynumber.keys import NodeKeys
+from mynumber.nodes.callers import verify_caller
 from mynumber.nodes.client import NodeClients
 from mynumber.settings import Settings
 
@@ -24,6 +26,16 @@ class NodeContext:
     engine: Engine
     sessions: sessionmaker[Session]
     clients: NodeClients
+
+    async def calling_node(self, request: Request, *kinds: NodeKind) -> NodeSpec:
+        """Return the node that signed ``request`` (of ``kinds``, if named), or refuse it.
+
+        Refuses with :class:`~mynumber.nodes.exceptions.NodeSignatureRefused` (401) a request
+        that does not prove which node of the deployment sent it to this one, now; with
+        :class:`~mynumber.nodes.exceptions.CallingNodeRefused` (403) a node of another kind.
+        Routes outside :mod:`mynumber.nodes` reach this through their view of the context.
+        """
+        return await verify_caller(request, self.spec, self.deployment, kinds, now=time.time())
 
 
 def node_context(request: Request) -> NodeContext:

@@ -5,16 +5,21 @@
 commands ``mynumber init``, ``db upgrade``, ``serve`` and ``demo`` are made of.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy.orm import Session
+
 from mynumber.deployment import (
     DEFAULT_DATABASE_URL_TEMPLATE,
+    DEFAULT_INSTITUTIONS,
     Deployment,
     NodeSpec,
     default_deployment,
+    default_node_kinds,
     deployment_file,
     read_deployment,
     write_deployment,
@@ -22,16 +27,40 @@ from mynumber.deployment import (
 from mynumber.keys import (
     DEMO_REFUSAL,
     KEYS_DIRECTORY,
+    NODE_SIGNING,
+    SEALED_ENTRIES,
     DemoKeysRefusedError,
+    KeyRefusedError,
     NodeKeys,
-    create_node_keys,
+    generate_node_keys,
+    key_directory,
     load_node_keys,
+    write_node_keys,
 )
 from mynumber.nodes.exceptions import NodeError
 from mynumber.settings import ConfigurationError, Settings
-from mynumber.storage import StorageError, claim_database, create_engine, upgrade
+from mynumber.storage import (
+    StorageError,
+    claim_database,
+    create_engine,
+    session_factory,
+    unit_of_work,
+    upgrade,
+)
 
 DATA_DIRECTORY: Final = "data"
+#: The demo's institution nodes: the bodies of ``network/profiles.toml`` that take part in the
+#: network or collect numbers (the police and the video rental shop have no node of their own).
+DEMO_INSTITUTIONS: Final = (
+    "city-office-shinonomedai",
+    "city-office-kasumigaoka",
+    "tax-office-shinonomedai",
+    "pension-office-shinonomedai",
+    "hello-work-shinonomedai",
+    "health-insurer-kasumi-seiki",
+    "employer-kasumi-seiki",
+    "bank-asagiri",
+)
 
 
 @dataclass(frozen=True)
@@ -57,18 +86,31 @@ class MigratedNode:
 
 
 def init_deployment(
-    home: Path, *, demo: bool = False, database_url_template: str | None = None
+    home: Path,
+    *,
+    demo: bool = False,
+    database_url_template: str | None = None,
+    institutions: tuple[str, ...] = DEFAULT_INSTITUTIONS,
 ) -> Deployment:
     """Create a deployment directory: fresh keys for every node, then ``deployment.toml``.
 
-    Refuses a directory that already holds a deployment or keys. With ``demo`` the deployment
-    and its keys are marked as the demo's, and refused outside it.
+    ``institutions`` are the ids of the institution nodes (each the id of the body it serves).
+    The keys are made first; ``deployment.toml`` lists their public halves. Nothing is written
+    until the whole deployment is checked. Refuses a directory that already holds a deployment
+    or keys. With ``demo`` the deployment and its keys are marked as the demo's, and refused
+    outside it.
     """
     if deployment_file(home).exists() or (home / KEYS_DIRECTORY).exists():
         msg = f"{home}: a deployment or its keys already exist here; choose an empty directory"
         raise ConfigurationError(msg)
+    fresh = {
+        ident: generate_node_keys(kind) for ident, kind in default_node_kinds(institutions).items()
+    }
     deployment = default_deployment(
-        demo=demo, database_url_template=database_url_template or DEFAULT_DATABASE_URL_TEMPLATE
+        {ident: keys.public for ident, keys in fresh.items()},
+        demo=demo,
+        database_url_template=database_url_template or DEFAULT_DATABASE_URL_TEMPLATE,
+        institutions=institutions,
     )
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -78,7 +120,7 @@ def init_deployment(
         msg = f"{home}: cannot create the deployment directory ({exc.strerror})"
         raise ConfigurationError(msg) from exc
     for spec in deployment.nodes:
-        create_node_keys(home, spec.id, spec.kind, demo=demo)
+        write_node_keys(home, spec.id, fresh[spec.id], demo=demo)
     write_deployment(home, deployment)
     return deployment
 
@@ -89,7 +131,7 @@ def ensure_demo_deployment(home: Path) -> tuple[Deployment, bool]:
     A directory that holds a real deployment is refused: the demo never touches real keys.
     """
     if not deployment_file(home).exists():
-        return init_deployment(home, demo=True), True
+        return init_deployment(home, demo=True, institutions=DEMO_INSTITUTIONS), True
     deployment = read_deployment(home)
     if not deployment.demo:
         msg = (
@@ -116,7 +158,28 @@ def open_deployment(settings: Settings, node_ids: Iterable[str] | None = None) -
         spec.id: load_node_keys(home, spec.id, spec.kind, demo_allowed=settings.demo)
         for spec in ordered
     }
+    for spec in ordered:
+        _check_public_keys(home, spec, keys[spec.id])
     return OpenDeployment(home=home, deployment=deployment, keys=keys)
+
+
+def _check_public_keys(home: Path, spec: NodeSpec, keys: NodeKeys) -> None:
+    """Refuse a node whose keys are not the ones ``deployment.toml`` lists for it.
+
+    The other nodes would refuse every request it signs: say so now, and which file differs.
+    """
+    public = keys.public
+    for listed, held, field, name in (
+        (spec.public_key, public.signing, "public_key", NODE_SIGNING),
+        (spec.sealing_key, public.sealing, "sealing_key", SEALED_ENTRIES),
+    ):
+        if listed != held:
+            msg = (
+                f"{key_directory(home, spec.id) / name}: this key does not match the {field} of "
+                f"node '{spec.id}' in {deployment_file(home)} (it lists {listed!r}, the key's is "
+                f"{held!r}); put the node's own key back, or list this key's public half"
+            )
+            raise KeyRefusedError(msg)
 
 
 def upgrade_databases(opened: OpenDeployment) -> list[MigratedNode]:
@@ -150,3 +213,19 @@ def _on_each_database(
             engine.dispose()
         done.append((spec, heads))
     return done
+
+
+@contextmanager
+def node_session(opened: OpenDeployment, node_id: str) -> Iterator[Session]:
+    """Yield a session of node ``node_id``'s own database, committed when the block succeeds.
+
+    For commands and the demo that work on a node's database in this process; the engine is
+    opened for the block and disposed of after it.
+    """
+    spec = opened.deployment.node(node_id)
+    engine = create_engine(spec.resolved_database_url(opened.home), opened.keys[node_id].field_keys)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,10 +1,12 @@
-"""The errors of the node skeleton: a node that cannot serve, or cannot reach another node.
+"""The errors of the node skeleton: a node cannot serve, reach another, or trust its caller.
 
 ::
 
-    NodeError                 (a mynumber.errors.MyNumberError)
-     +-- NodeUnhealthyError   this node cannot use its own database (HTTP 503)
-     +-- NodeUnavailable      another node did not answer, or answered with an error (HTTP 502)
+    NodeError                  (a mynumber.errors.MyNumberError)
+     +-- NodeUnhealthyError    this node cannot use its own database (HTTP 503)
+     +-- NodeUnavailable       another node did not answer, or answered with an error (HTTP 502)
+     +-- NodeSignatureRefused  a request does not prove which node sent it (HTTP 401)
+     +-- CallingNodeRefused    a node proved who it is, but may not call this route (HTTP 403)
 """
 
 from mynumber.errors import MyNumberError
@@ -40,3 +42,15 @@ class NodeUnavailable(NodeError):
         self.node_id = node_id
         self.reason = reason
         self.status = status
+
+
+class NodeSignatureRefused(NodeError):
+    """The request does not prove that a node of this deployment sent it."""
+
+    code = "node-signature-refused"
+
+
+class CallingNodeRefused(NodeError):
+    """The calling node is not of a kind that may make this request."""
+
+    code = "calling-node-refused"

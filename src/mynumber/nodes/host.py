@@ -33,7 +33,13 @@ def create_host_app(opened: OpenDeployment, settings: Settings) -> FastAPI:
     in_process: dict[str, ASGIApp] = {}
     apps: list[tuple[NodeSpec, FastAPI]] = []
     for spec in specs:
-        clients = NodeClients(opened.deployment, settings, in_process=in_process)
+        clients = NodeClients(
+            opened.deployment,
+            settings,
+            node_id=spec.id,
+            signing_key=opened.keys[spec.id].node_signing,
+            in_process=in_process,
+        )
         app = create_node_app(
             spec, opened.deployment, opened.keys[spec.id], settings=settings, clients=clients
         )

@@ -35,13 +35,24 @@ from mynumber.cards.relying_parties import RelyingPartyRefused
 from mynumber.cards.validity import InvalidCardDates
 from mynumber.deployment import UnknownNodeError
 from mynumber.errors import MyNumberError
+from mynumber.holdings.exceptions import (
+    AlreadyHeld,
+    CollectionRefused,
+    CollectionTooLarge,
+    HubUnavailable,
+    MalformedCollection,
+    ReceiptRefused,
+)
+from mynumber.institution.exceptions import ProvisionRefused
 from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, MalformedEntry
 from mynumber.ledger.screening import EntryTooLarge
 from mynumber.ledger.services import CheckpointNotFound, EntryNotFound
+from mynumber.network.collections import CollectionNotPermitted, InvalidCollectionRecord
 from mynumber.network.exceptions import (
     InvalidBodyId,
     InvalidInstitutionCode,
     UnknownBodyKind,
+    UnknownExchangeRow,
     UnknownTask,
 )
 from mynumber.network.service_exceptions import (
@@ -53,8 +64,18 @@ from mynumber.network.service_exceptions import (
     CodeRefused,
     DuplicateBody,
     DuplicateStaff,
+    ExchangeNotFound,
+    ExchangeRefused,
+    IdempotencyConflict,
+    ProviderAnswerRefused,
 )
-from mynumber.nodes.exceptions import NodeError, NodeUnavailable, NodeUnhealthyError
+from mynumber.nodes.exceptions import (
+    CallingNodeRefused,
+    NodeError,
+    NodeSignatureRefused,
+    NodeUnavailable,
+    NodeUnhealthyError,
+)
 from mynumber.numbers.exceptions import InvalidNumber
 from mynumber.register.clerks import ClerkRequired
 from mynumber.register.exceptions import (
@@ -85,6 +106,8 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     NodeError: HTTPStatus.INTERNAL_SERVER_ERROR,
     NodeUnhealthyError: HTTPStatus.SERVICE_UNAVAILABLE,
     NodeUnavailable: HTTPStatus.BAD_GATEWAY,
+    NodeSignatureRefused: HTTPStatus.UNAUTHORIZED,
+    CallingNodeRefused: HTTPStatus.FORBIDDEN,
     ResidentNotFound: HTTPStatus.NOT_FOUND,
     DuplicateResident: HTTPStatus.CONFLICT,
     NotOnRegister: HTTPStatus.CONFLICT,
@@ -122,6 +145,20 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     CallerRefused: HTTPStatus.UNAUTHORIZED,
     CodeRefused: HTTPStatus.FORBIDDEN,
     CodeNotIssued: HTTPStatus.NOT_FOUND,
+    UnknownExchangeRow: HTTPStatus.NOT_FOUND,
+    ExchangeRefused: HTTPStatus.FORBIDDEN,
+    IdempotencyConflict: HTTPStatus.CONFLICT,
+    ExchangeNotFound: HTTPStatus.NOT_FOUND,
+    ProviderAnswerRefused: HTTPStatus.BAD_GATEWAY,
+    ProvisionRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    CollectionNotPermitted: HTTPStatus.FORBIDDEN,
+    InvalidCollectionRecord: HTTPStatus.UNPROCESSABLE_ENTITY,
+    CollectionRefused: HTTPStatus.FORBIDDEN,
+    ReceiptRefused: HTTPStatus.CONFLICT,
+    AlreadyHeld: HTTPStatus.CONFLICT,
+    MalformedCollection: HTTPStatus.UNPROCESSABLE_ENTITY,
+    CollectionTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HubUnavailable: HTTPStatus.BAD_GATEWAY,
 }
 
 _log = logging.getLogger(__name__)

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mynumber.deployment import NodeKind, default_deployment
-from mynumber.keys import create_node_keys, load_node_keys
+from mynumber.deployment import NodeKind
+from mynumber.keys import load_node_keys
 from mynumber.nodes.app import create_node_app
+from mynumber.nodes.directory import init_deployment
 from mynumber.settings import load_settings
 from mynumber.storage import Base, create_engine, unit_of_work, upgrade
 
@@ -50,9 +51,8 @@ def anyio_backend() -> str:
 
 async def _registry(home: Path, database_url: str) -> AsyncIterator[Registry]:
     """Start the registry node of a fresh deployment on ``database_url``, migrated."""
-    create_node_keys(home, "registry", NodeKind.REGISTRY)
+    deployment = init_deployment(home)
     keys = load_node_keys(home, "registry", NodeKind.REGISTRY, demo_allowed=False)
-    deployment = default_deployment()
     spec = replace(deployment.node("registry"), database_url=database_url)
     engine = create_engine(database_url, keys.field_keys)
     try:

@@ -148,12 +148,12 @@ def open_note(note: str, vkey: str) -> Head:
     return Head(origin, int(size), base64.b64decode(root, validate=True))
 
 
-async def _fill(hub: httpx.AsyncClient) -> dict[int, Head]:
-    """Append the entries over HTTP, asking for checkpoints on the way; return the notes."""
+async def _fill(hub: httpx.AsyncClient, registry: httpx.AsyncClient) -> dict[int, Head]:
+    """Append the entries over HTTP as the registry, with checkpoints on the way; return them."""
     vkey = (await hub.get("/api/ledger/key")).text
     heads = {}
     for number in range(ENTRIES):
-        response = await hub.post("/api/ledger/entries", json=_entry(number))
+        response = await registry.post("api/ledger/entries", json=_entry(number))
         assert response.status_code == HTTPStatus.CREATED, response.text
         assert response.json()["index"] == number
         if number + 1 in CHECKPOINTS:
@@ -171,9 +171,11 @@ async def _leaf(hub: httpx.AsyncClient, index: int) -> bytes:
     return leaf
 
 
-async def test_every_inclusion_proof_verifies_by_the_rfc(hub: httpx.AsyncClient) -> None:
+async def test_every_inclusion_proof_verifies_by_the_rfc(
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient
+) -> None:
     """Every entry's inclusion proof, against every checkpoint that holds it, verifies."""
-    heads = await _fill(hub)
+    heads = await _fill(hub, registry_client)
     vkey = (await hub.get("/api/ledger/key")).text
     for index in range(ENTRIES):
         leaf = await _leaf(hub, index)
@@ -190,9 +192,11 @@ async def test_every_inclusion_proof_verifies_by_the_rfc(hub: httpx.AsyncClient)
                 assert not rfc_verify_inclusion(leaf, index, size, bent, head.root)
 
 
-async def test_consistency_proofs_verify_by_the_rfc(hub: httpx.AsyncClient) -> None:
+async def test_consistency_proofs_verify_by_the_rfc(
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient
+) -> None:
     """Between every two checkpoints, the hub's consistency proof verifies; a bent one fails."""
-    heads = await _fill(hub)
+    heads = await _fill(hub, registry_client)
     vkey = (await hub.get("/api/ledger/key")).text
     for old, new in itertools.combinations(CHECKPOINTS, 2):
         params = {"old": old, "new": new}
@@ -206,9 +210,11 @@ async def test_consistency_proofs_verify_by_the_rfc(hub: httpx.AsyncClient) -> N
     assert latest["new"] == ENTRIES
 
 
-async def test_the_checkpoint_signature_is_the_hubs(hub: httpx.AsyncClient) -> None:
+async def test_the_checkpoint_signature_is_the_hubs(
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient
+) -> None:
     """The note verifies with the hub's key; an altered note does not."""
-    heads = await _fill(hub)
+    heads = await _fill(hub, registry_client)
     note = (await hub.get("/api/ledger/checkpoint")).text
     vkey = (await hub.get("/api/ledger/key")).text
     assert open_note(note, vkey) == heads[ENTRIES]

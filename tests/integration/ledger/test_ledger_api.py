@@ -22,12 +22,12 @@ pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 
 
-async def _append(hub: httpx.AsyncClient, count: int) -> None:
-    """Append ``count`` entries through the API and sign a checkpoint over them."""
+async def _append(registry: httpx.AsyncClient, count: int) -> None:
+    """Append ``count`` entries through the API, as the registry, and sign a checkpoint."""
     for number in range(count):
-        response = await hub.post("/api/ledger/entries", json=exchange(number))
-        assert response.status_code == HTTPStatus.CREATED
-    assert (await hub.get("/api/ledger/checkpoint")).status_code == HTTPStatus.OK
+        response = await registry.post("api/ledger/entries", json=exchange(number))
+        assert response.status_code == HTTPStatus.CREATED, response.text
+    assert (await registry.get("api/ledger/checkpoint")).status_code == HTTPStatus.OK
 
 
 async def _size(hub: httpx.AsyncClient) -> int:
@@ -35,13 +35,15 @@ async def _size(hub: httpx.AsyncClient) -> int:
     return int((await hub.get("/api/ledger/checkpoint")).text.split("\n")[1])
 
 
-async def test_an_append_answers_its_index_and_leaf_hash(hub: httpx.AsyncClient) -> None:
+async def test_an_append_answers_its_index_and_leaf_hash(
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient
+) -> None:
     """A posted entry is stored canonically; its index and leaf hash come back, then the entry."""
-    await _append(hub, 2)
+    await _append(registry_client, 2)
     entry = exchange(7)
     spaced = json.dumps(entry, indent=2, ensure_ascii=True).encode()
-    response = await hub.post(
-        "/api/ledger/entries", content=spaced, headers={"content-type": "application/json"}
+    response = await registry_client.post(
+        "api/ledger/entries", content=spaced, headers={"content-type": "application/json"}
     )
     expected = leaf_hash(canonical_json(entry)).hex()
     assert response.status_code == HTTPStatus.CREATED
@@ -87,12 +89,16 @@ async def test_the_checkpoint_and_key_are_plain_text(hub: httpx.AsyncClient) -> 
     ],
 )
 async def test_a_bad_entry_is_a_problem_and_appends_nothing(
-    hub: httpx.AsyncClient, body: bytes, status: HTTPStatus, problem: str
+    hub: httpx.AsyncClient,
+    registry_client: httpx.AsyncClient,
+    body: bytes,
+    status: HTTPStatus,
+    problem: str,
 ) -> None:
     """Malformed JSON, a non-object, a number, an oversized body: each refused, none stored."""
-    await _append(hub, 3)
-    response = await hub.post(
-        "/api/ledger/entries", content=body, headers={"content-type": "application/json"}
+    await _append(registry_client, 3)
+    response = await registry_client.post(
+        "api/ledger/entries", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == status
     assert response.headers["content-type"] == PROBLEM
@@ -120,19 +126,32 @@ async def test_a_bad_entry_is_a_problem_and_appends_nothing(
     ],
 )
 async def test_a_bad_index_or_size_is_a_problem(
-    hub: httpx.AsyncClient, path: str, status: HTTPStatus
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient, path: str, status: HTTPStatus
 ) -> None:
     """Negative or too large indexes and sizes, and old > new, are problems, never a 500."""
-    await _append(hub, 5)
+    await _append(registry_client, 5)
     response = await hub.get(path)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
 
 
-async def test_no_proof_is_served_before_a_checkpoint(hub: httpx.AsyncClient) -> None:
+async def test_no_proof_is_served_before_a_checkpoint(
+    hub: httpx.AsyncClient, registry_client: httpx.AsyncClient
+) -> None:
     """Without a signed checkpoint there is nothing a proof could be checked against."""
-    response = await hub.post("/api/ledger/entries", json=exchange(0))
+    response = await registry_client.post("api/ledger/entries", json=exchange(0))
     assert response.status_code == HTTPStatus.CREATED
     refused = await hub.get("/api/ledger/proofs/inclusion", params={"index": 0})
     assert refused.status_code == HTTPStatus.NOT_FOUND
     assert "no signed checkpoint yet" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("claimed", ["registry", "hub"])
+async def test_only_the_registry_may_append(hub: httpx.AsyncClient, claimed: str) -> None:
+    """An entry is a record of use shown to its person: an unsigned post is refused, unstored."""
+    response = await hub.post(
+        "/api/ledger/entries", json=exchange(0), headers={"X-Node-Id": claimed}
+    )
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.headers["content-type"] == PROBLEM
+    assert await _size(hub) == 0

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from mynumber.nodes.directory import (
     OpenDeployment,
@@ -48,13 +49,19 @@ def opened(settings: Settings) -> OpenDeployment:
 
 
 @pytest.fixture
-async def host(
+async def host_app(
     opened: OpenDeployment, settings: Settings, anyio_backend: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Start every node in one host app and yield a client that calls it in-process."""
+) -> AsyncIterator[FastAPI]:
+    """Start every node in one host app, as `mynumber serve` does, and yield it."""
     del anyio_backend
     app = create_host_app(opened, settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=HOST_URL) as client:
-            yield client
+        yield app
+
+
+@pytest.fixture
+async def host(host_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Yield a client that calls the host in-process, as a client over the network would."""
+    transport = httpx.ASGITransport(app=host_app)
+    async with httpx.AsyncClient(transport=transport, base_url=HOST_URL) as client:
+        yield client

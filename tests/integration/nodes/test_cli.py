@@ -73,9 +73,10 @@ def test_init_writes_private_keys_and_the_deployment(mynumber: Run, tmp_path: Pa
     assert (home / "deployment.toml").is_file()
     assert sorted(path.name for path in (home / "keys").iterdir()) == sorted(NODE_IDS)
     keys = list((home / "keys").rglob("*.key"))
-    # Plus the registry's FF1 key, its four JPKI keys (two CAs, OCSP, receipts) and the hub's two
-    # (ledger signing, institution codes).
-    assert len(keys) == 2 * len(NODE_IDS) + 1 + 4 + 2
+    # Field keys and the node-signing key for every node, plus the registry's FF1 key, its four
+    # JPKI keys (two CAs, OCSP, receipts), the hub's two (ledger signing, institution codes) and
+    # oversight's sealing key.
+    assert len(keys) == 3 * len(NODE_IDS) + 1 + 4 + 2 + 1
     assert {stat.S_IMODE(path.stat().st_mode) for path in keys} == {0o600}
 
 
@@ -96,6 +97,28 @@ def test_init_with_a_database_url_template(mynumber: Run, tmp_path: Path) -> Non
     assert urls["hub"] == "postgresql://db/mn_hub"
 
 
+def test_init_names_the_institution_nodes_after_their_bodies(mynumber: Run, tmp_path: Path) -> None:
+    """`--institution ID` (repeated) makes one institution node per body, and only those."""
+    home = tmp_path / "named"
+    bodies = ["city-office-shinonomedai", "employer-kasumi-seiki"]
+    result = mynumber("init", home, *(f"--institution={body}" for body in bodies), "--json")
+    assert result.code == 0, result.err
+    nodes = json.loads(result.out)["nodes"]
+    assert [node["id"] for node in nodes if node["kind"] == "institution"] == bodies
+    assert (home / "keys" / "employer-kasumi-seiki" / "node-signing.key").is_file()
+
+
+def test_init_refuses_an_institution_id_that_cannot_name_a_node(
+    mynumber: Run, tmp_path: Path
+) -> None:
+    """A body id that cannot be a node id is refused in one line, and nothing is written."""
+    home = tmp_path / "refused"
+    result = mynumber("init", home, "--institution", "Bad Id")
+    assert_one_line_failure(result, "must be lower-case letters, digits and inner hyphens")
+    assert not (home / "deployment.toml").exists()
+    assert not (home / "keys").exists()
+
+
 def test_init_refuses_an_existing_deployment(mynumber: Run, home: Path) -> None:
     """A second `mynumber init` in the same directory fails in one line and changes nothing."""
     before = (home / "keys" / "hub" / "ledger-signing.key").read_bytes()
@@ -109,7 +132,7 @@ def test_db_upgrade_prints_each_node_and_its_head(mynumber: Run, home: Path) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert [line.split(":")[0] for line in lines] == NODE_IDS
-    assert lines[1] == "hub: at hub_0003"
+    assert lines[1] == "hub: at hub_0004"
     assert (home / "data" / "tax-office.sqlite3").is_file()
 
 
@@ -120,7 +143,7 @@ def test_db_upgrade_one_node_as_json_from_mynumber_home(
     monkeypatch.setenv("MYNUMBER_HOME", str(home))
     result = mynumber("db", "upgrade", "--node", "registry", "--json")
     assert json.loads(result.out) == {
-        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0004"}]
+        "nodes": [{"id": "registry", "kind": "registry", "migration_head": "registry_0005"}]
     }
     assert not (home / "data" / "hub.sqlite3").exists()
 

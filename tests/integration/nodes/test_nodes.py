@@ -10,10 +10,15 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from mynumber import __version__
-from mynumber.deployment import NodeKind, default_deployment, write_deployment
+from mynumber.deployment import DEFAULT_BASE_URL, NodeKind, deployment_file, render_deployment
 from mynumber.keys import create_node_keys, load_node_keys
 from mynumber.nodes.app import create_node_app
-from mynumber.nodes.directory import OpenDeployment, open_deployment, upgrade_databases
+from mynumber.nodes.directory import (
+    OpenDeployment,
+    init_deployment,
+    open_deployment,
+    upgrade_databases,
+)
 from mynumber.nodes.host import create_host_app
 from mynumber.nodes.problems import PROBLEM_MEDIA_TYPE
 from mynumber.settings import ConfigurationError, Settings, load_settings
@@ -168,10 +173,14 @@ async def test_oversight_alone_reports_unreachable_nodes_over_real_http(
     """Served alone, oversight calls the others over the network and reports each one down."""
     del anyio_backend
     home = tmp_path / "split"
-    deployment = default_deployment(base_url=f"http://127.0.0.1:{_closed_port()}")
-    for spec in deployment.nodes:
-        create_node_keys(home, spec.id, spec.kind)
-    write_deployment(home, deployment)
+    made = init_deployment(home)
+    root = f"http://127.0.0.1:{_closed_port()}"
+    nodes = tuple(
+        replace(spec, base_url=spec.base_url.replace(DEFAULT_BASE_URL, root)) for spec in made.nodes
+    )
+    deployment_file(home).write_text(
+        render_deployment(replace(made, nodes=nodes)), encoding="utf-8"
+    )
     settings = load_settings(home=home, node="oversight", node_timeout=5)
     opened = open_deployment(settings, ["oversight"])
     upgrade_databases(opened)

@@ -1,11 +1,13 @@
 """Key files: written private and never overwritten; refused with a way out when unusable."""
 
+import base64
 import stat
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from mynumber.deployment import NodeKind
 from mynumber.keys import (
@@ -15,15 +17,20 @@ from mynumber.keys import (
     JPKI_AUTHENTICATION_CA,
     JPKI_SIGNATURE_CA,
     LEDGER_SIGNING,
+    NODE_SIGNING,
     NUMBER_AUTHORITY,
     OCSP_RESPONDER,
     RECEIPT_SIGNING,
+    SEALED_ENTRIES,
     DemoKeysRefusedError,
     KeyRefusedError,
     create_node_keys,
+    generate_node_keys,
     key_directory,
     key_files,
     load_node_keys,
+    public_keys_of,
+    write_node_keys,
 )
 from mynumber.storage import FieldKeys
 
@@ -41,18 +48,22 @@ def _mode(path: Path) -> int:
         (
             NodeKind.REGISTRY,
             {
-                *(FIELD_ENCRYPTION, BLIND_INDEX, NUMBER_AUTHORITY),
+                *(FIELD_ENCRYPTION, BLIND_INDEX, NODE_SIGNING, NUMBER_AUTHORITY),
                 *(JPKI_SIGNATURE_CA, JPKI_AUTHENTICATION_CA, OCSP_RESPONDER, RECEIPT_SIGNING),
             },
         ),
-        (NodeKind.HUB, {FIELD_ENCRYPTION, BLIND_INDEX, LEDGER_SIGNING, INSTITUTION_CODES}),
-        (NodeKind.INSTITUTION, {FIELD_ENCRYPTION, BLIND_INDEX}),
+        (
+            NodeKind.HUB,
+            {FIELD_ENCRYPTION, BLIND_INDEX, NODE_SIGNING, LEDGER_SIGNING, INSTITUTION_CODES},
+        ),
+        (NodeKind.OVERSIGHT, {FIELD_ENCRYPTION, BLIND_INDEX, NODE_SIGNING, SEALED_ENTRIES}),
+        (NodeKind.INSTITUTION, {FIELD_ENCRYPTION, BLIND_INDEX, NODE_SIGNING}),
     ],
 )
 def test_each_kind_gets_its_key_files_private(
     tmp_path: Path, kind: NodeKind, expected: set[str]
 ) -> None:
-    """Field keys everywhere, the FF1 and JPKI keys at the registry, the hub's two keys; 0600."""
+    """Field and node-signing keys everywhere, each kind's own keys besides; all 0600."""
     directory = create_node_keys(tmp_path, "node-1", kind)
     assert directory == key_directory(tmp_path, "node-1") == tmp_path / "keys" / "node-1"
     assert {path.name for path in directory.iterdir()} == expected == set(key_files(kind))
@@ -106,6 +117,53 @@ def test_two_nodes_never_share_a_key(tmp_path: Path) -> None:
     second = load_node_keys(tmp_path, "b", NodeKind.PORTAL, demo_allowed=False)
     assert first.field_encryption != second.field_encryption
     assert first.blind_index != second.blind_index
+    assert first.public.signing != second.public.signing
+
+
+@pytest.mark.parametrize("kind", [NodeKind.PORTAL, NodeKind.REGISTRY, NodeKind.INSTITUTION])
+def test_every_node_has_an_ed25519_request_key_and_no_sealing_key(
+    tmp_path: Path, kind: NodeKind
+) -> None:
+    """node-signing.key is Ed25519 PKCS#8 and signs; only oversight has a sealing key."""
+    directory = create_node_keys(tmp_path, "node-1", kind)
+    assert (directory / NODE_SIGNING).read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    keys = load_node_keys(tmp_path, "node-1", kind, demo_allowed=False)
+    keys.node_signing.public_key().verify(keys.node_signing.sign(b"request"), b"request")
+    assert keys.sealing is None
+    assert keys.public.sealing is None
+    assert "node_signing" not in repr(keys)
+
+
+def test_the_oversight_node_has_an_x25519_sealing_key(tmp_path: Path) -> None:
+    """sealed-entries.key is X25519 PKCS#8; a shared secret with it matches on both sides."""
+    directory = create_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT)
+    assert (directory / SEALED_ENTRIES).read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    keys = load_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT, demo_allowed=False)
+    assert keys.sealing is not None
+    hub = X25519PrivateKey.generate()
+    assert hub.exchange(keys.sealing.public_key()) == keys.sealing.exchange(hub.public_key())
+
+
+def test_public_keys_are_the_base64_of_the_raw_public_halves(tmp_path: Path) -> None:
+    """What deployment.toml lists: 32 raw bytes in base64, of the keys the node loads."""
+    create_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT)
+    keys = load_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT, demo_allowed=False)
+    raw = keys.node_signing.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    assert base64.b64decode(keys.public.signing) == raw
+    assert keys.public.sealing is not None
+    assert len(base64.b64decode(keys.public.sealing)) == 32
+    assert keys.public == public_keys_of(keys.node_signing, keys.sealing)
+
+
+def test_generated_keys_are_written_as_they_were_made(tmp_path: Path) -> None:
+    """The public keys of generate_node_keys are those of the files write_node_keys writes."""
+    fresh = generate_node_keys(NodeKind.OVERSIGHT)
+    write_node_keys(tmp_path, "oversight", fresh)
+    keys = load_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT, demo_allowed=False)
+    assert keys.public == fresh.public
+    assert "PRIVATE" not in repr(fresh)
 
 
 def test_existing_keys_are_never_overwritten(tmp_path: Path) -> None:
@@ -170,15 +228,53 @@ def test_a_default_or_malformed_key_is_refused(
     ],
     ids=["all-zero", "garbage"],
 )
-def test_a_placeholder_or_broken_signing_key_is_refused(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize("name", [LEDGER_SIGNING, NODE_SIGNING])
+def test_a_placeholder_or_broken_signing_key_is_refused(
+    tmp_path: Path, content: bytes, name: str
+) -> None:
     """The hub refuses an all-zero Ed25519 key and a PEM that does not parse."""
     directory = create_node_keys(tmp_path, "hub", NodeKind.HUB)
-    target = directory / LEDGER_SIGNING
+    target = directory / name
     target.unlink()
     target.write_bytes(content)
     target.chmod(0o600)
-    with pytest.raises(KeyRefusedError, match=HOW_TO_CREATE):
+    with pytest.raises(KeyRefusedError, match=rf"{name}: .*{HOW_TO_CREATE}"):
         load_node_keys(tmp_path, "hub", NodeKind.HUB, demo_allowed=False)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            X25519PrivateKey.from_private_bytes(bytes([7]) * 32).private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            r"placeholder \(every byte is 0x07\)",
+        ),
+        (
+            Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            "this key must be X25519",
+        ),
+    ],
+    ids=["placeholder", "ed25519"],
+)
+def test_a_placeholder_or_wrong_sealing_key_is_refused(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    """Oversight refuses a one-byte-repeated X25519 key and a key of another type."""
+    directory = create_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT)
+    target = directory / SEALED_ENTRIES
+    target.unlink()
+    target.write_bytes(content)
+    target.chmod(0o600)
+    with pytest.raises(KeyRefusedError, match=rf"{SEALED_ENTRIES}: .*{expected}.*{HOW_TO_CREATE}"):
+        load_node_keys(tmp_path, "oversight", NodeKind.OVERSIGHT, demo_allowed=False)
 
 
 def test_a_jpki_key_that_is_not_rsa_2048_is_refused(tmp_path: Path) -> None:

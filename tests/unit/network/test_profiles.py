@@ -21,10 +21,17 @@ DEMO_KINDS = {
 }
 
 
-def test_the_profiles_name_one_body_per_demo_kind() -> None:
-    """The file loads, with one body of each kind the demo shows and unique ids."""
+def test_the_profiles_name_one_body_per_demo_kind_and_two_cities() -> None:
+    """The file loads with a body of each kind the demo shows, two city offices, unique ids.
+
+    The second city office is the city a resident moved from: the child-allowance flow asks it
+    for the income it holds.
+    """
     profiles = load_profiles()
-    assert sorted(parse_body_kind(body.kind) for body in profiles) == sorted(DEMO_KINDS)
+    kinds = [parse_body_kind(body.kind) for body in profiles]
+    assert set(kinds) == DEMO_KINDS
+    assert len(kinds) == len(DEMO_KINDS) + 1
+    assert kinds.count(BodyKind.CITY_OFFICE) == 2
     assert len({body.id for body in profiles}) == len(profiles)
 
 

@@ -1,5 +1,6 @@
-"""Node-to-node calls: in-process when the target is here, every failure a NodeUnavailable."""
+"""Node-to-node calls: in-process when the target is here, signed, every failure NodeUnavailable."""
 
+import hashlib
 import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -9,17 +10,47 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
-from mynumber.deployment import UnknownNodeError, default_deployment
+from mynumber.deployment import (
+    Deployment,
+    NodeKind,
+    UnknownNodeError,
+    default_deployment,
+    default_node_kinds,
+)
+from mynumber.keys import public_keys_of
 from mynumber.nodes.client import NodeClients, client_tls_context
 from mynumber.nodes.exceptions import NodeUnavailable
 from mynumber.nodes.problems import install_problem_handlers
+from mynumber.nodes.signatures import NodeRequest, verify_request
 from mynumber.settings import ConfigurationError, load_settings
 
 pytestmark = pytest.mark.anyio
+
+#: The key of the node that calls (the portal), whose public half the deployment lists.
+PORTAL_KEY = Ed25519PrivateKey.generate()
+#: When the tests pretend the portal sends its requests (unix seconds).
+SENT_AT = 1_767_225_600.75
+
+
+def _deployment() -> Deployment:
+    """Return the default deployment with fresh keys, the portal's being ``PORTAL_KEY``."""
+    keys = {
+        ident: public_keys_of(
+            PORTAL_KEY if ident == "portal" else Ed25519PrivateKey.generate(),
+            X25519PrivateKey.generate() if kind is NodeKind.OVERSIGHT else None,
+        )
+        for ident, kind in default_node_kinds().items()
+    }
+    return default_deployment(keys)
+
+
+_SIGNATURE_HEADERS = ("x-node-id", "x-node-date", "x-node-signature")
 
 
 def _hub() -> FastAPI:
@@ -35,6 +66,16 @@ def _hub() -> FastAPI:
     def text() -> PlainTextResponse:
         return PlainTextResponse("not json")
 
+    @app.post("/seen")
+    async def seen(request: Request) -> dict[str, str]:
+        body = await request.body()
+        return {
+            **{name: request.headers.get(name, "") for name in _SIGNATURE_HEADERS},
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": request.scope["query_string"].decode(),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+        }
+
     return app
 
 
@@ -43,7 +84,14 @@ async def clients(tmp_path: Path, anyio_backend: str) -> AsyncIterator[NodeClien
     """Clients of a default deployment whose hub is served in this process."""
     del anyio_backend
     settings = load_settings(home=tmp_path)
-    clients = NodeClients(default_deployment(), settings, in_process={"hub": _hub()})
+    clients = NodeClients(
+        _deployment(),
+        settings,
+        node_id="portal",
+        signing_key=PORTAL_KEY,
+        in_process={"hub": _hub()},
+        clock=lambda: SENT_AT,
+    )
     yield clients
     await clients.aclose()
 
@@ -89,6 +137,46 @@ async def test_a_client_is_made_once_per_node_and_closed(clients: NodeClients) -
     assert str(client.base_url) == "http://127.0.0.1:8000/hub/"
     await clients.aclose()
     assert client.is_closed
+
+
+async def test_every_request_is_signed_by_the_calling_node(clients: NodeClients) -> None:
+    """The hub receives the portal's id, the date and a signature over what it received."""
+    response = await clients.client("hub").post("seen?x=1", json={"body_id": "b"})
+    seen = response.json()
+    assert (seen["x-node-id"], seen["x-node-date"]) == ("portal", "1767225600")
+    assert (seen["raw_path"], seen["query"]) == ("/hub/seen", "x=1")
+    sent = NodeRequest("POST", "hub", b"/hub/seen?x=1", "1767225600", b'{"body_id":"b"}')
+    assert seen["body_sha256"] == hashlib.sha256(sent.body).hexdigest()
+    verify_request(sent, seen["x-node-signature"], public_keys_of(PORTAL_KEY).signing, now=SENT_AT)
+
+
+async def test_a_streamed_body_is_signed_and_still_sent(clients: NodeClients) -> None:
+    """A body given as chunks is read once to sign it, and the target still gets all of it."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first,"
+        yield b"second"
+
+    seen = (await clients.client("hub").post("seen", content=chunks())).json()
+    sent = NodeRequest("POST", "hub", b"/hub/seen", "1767225600", b"first,second")
+    assert seen["body_sha256"] == hashlib.sha256(sent.body).hexdigest()
+    verify_request(sent, seen["x-node-signature"], public_keys_of(PORTAL_KEY).signing, now=SENT_AT)
+
+
+async def test_clients_that_are_no_node_send_unsigned_requests(tmp_path: Path) -> None:
+    """Without a node id and key (the command line), no signature headers are sent."""
+    clients = NodeClients(_deployment(), load_settings(home=tmp_path), in_process={"hub": _hub()})
+    try:
+        seen = (await clients.client("hub").post("seen", json={})).json()
+    finally:
+        await clients.aclose()
+    assert [seen[name] for name in _SIGNATURE_HEADERS] == ["", "", ""]
+
+
+def test_a_node_id_without_a_key_is_refused(tmp_path: Path) -> None:
+    """Half an identity is a mistake: a node id needs the key that proves it."""
+    with pytest.raises(ConfigurationError, match="both its node_id and its key"):
+        NodeClients(_deployment(), load_settings(home=tmp_path), node_id="portal")
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
