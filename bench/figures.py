@@ -13,6 +13,14 @@ PDFs) and 6 (identity confirmations over HTTP, against raw RSA-2048 verification
 ``issuance``, ``notice_pdfs`` and ``identity``; this module holds what every figure shares: the
 sizes, rows and figures.
 
+Figure 7 (the hub's exchange ledger at 10**6 and 10**7 entries: appends against plain inserts of
+the same rows, proofs against a primary-key lookup; no target, the issue asks only for the
+figures) is measured by ``ledger``.
+
+Figure 8 (exchanges end to end over HTTP on PostgreSQL, requester, hub and provider each in its
+own server process, against a no-op FastAPI round trip; target: at least 1,000 exchanges per
+second) is measured by ``exchanges``.
+
 Before timing anything each figure checks that ours and the baseline give the same answers where
 they should, so that a fast wrong answer cannot pass for a fast right one.
 """
@@ -53,6 +61,18 @@ class Sizes:
     #: Identity confirmations over HTTP per timed round, and the cards they use in turn (figure 6).
     confirmations: int = 500
     identity_cards: int = 50
+    #: Exchanges over HTTP per timed round (and no-op round trips), how many are in flight, the
+    #: timed rounds, the persons asked about in turn, and the exchanges made under cProfile.
+    exchanges: int = 1_000
+    exchange_concurrency: int = 16
+    exchange_rounds: int = 3
+    exchange_persons: int = 2_000
+    profile_exchanges: int = 300
+    #: Entries of the exchange ledgers measured (figure 7), the appends timed a side at each size
+    #: (over all the rounds), and the calls of each proof and of the lookup.
+    ledger_sizes: tuple[int, ...] = (1_000_000, 10_000_000)
+    ledger_appends: int = 3_000
+    ledger_proofs: int = 2_000
 
 
 @dataclass(frozen=True)

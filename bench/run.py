@@ -4,10 +4,13 @@
     .venv/bin/python bench/run.py --only issuance --residents 20000 --postgres-residents 10000
     .venv/bin/python bench/run.py --quick                          # a tenth of every input
     .venv/bin/python bench/run.py --only identity --confirmations 200 --cpu 0
+    .venv/bin/python bench/run.py --only ledger --ledger-sizes 1000000,10000000
+    .venv/bin/python bench/run.py --only exchanges --exchanges 1000 --exchange-concurrency 16
 
 The process pins itself to one CPU and limits numpy's helper threads to one before numpy is first
 imported, so every figure is a one-core figure; see ``timing`` for how the rounds are taken and
-``figures``, ``issuance``, ``notice_pdfs`` and ``identity`` for what is compared with what.
+``figures``, ``issuance``, ``notice_pdfs``, ``identity`` and ``ledger`` for what is compared
+with what.
 Progress goes to the terminal; the page goes to ``--output`` (or to the terminal if there is
 none). The page is written whole: a run with ``--only`` says on it which figures it left out.
 """
@@ -24,11 +27,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # at run time figures is imported only once the thread limits are set
     from figures import Figure, Sizes
+    from registers import Backend
 
 #: Thread-pool sizes that numpy's BLAS and OpenMP read once, when numpy is first imported.
 THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: The groups of figures, in the order they run and appear; --only chooses among them.
-GROUPS = ("scalar", "bulk", "generation", "issuance", "notices", "identity")
+GROUPS = ("scalar", "bulk", "generation", "issuance", "notices", "identity", "ledger", "exchanges")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,7 +130,64 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="residents handed a card, used in turn by the confirmations (50; quick: 5)",
     )
+    ledger = parser.add_argument_group("exchange ledger (figure 7), on PostgreSQL")
+    ledger.add_argument(
+        "--ledger-sizes",
+        type=_counts,
+        help="entries of each ledger measured, comma-separated "
+        "(1000000,10000000; quick: 100000,1000000)",
+    )
+    ledger.add_argument(
+        "--ledger-appends",
+        type=int,
+        help="appends timed a side at each size, over all rounds (3,000; quick: 700)",
+    )
+    ledger.add_argument(
+        "--ledger-proofs",
+        type=int,
+        help="calls of each proof and of the lookup timed at each size (2,000; quick: 500)",
+    )
+    _exchange_options(parser)
     return parser
+
+
+def _exchange_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the exchanges figure (figure 8)."""
+    exchanges = parser.add_argument_group("exchanges over HTTP (figure 8), on PostgreSQL")
+    exchanges.add_argument(
+        "--exchanges",
+        type=int,
+        help="exchanges (and no-op round trips) per timed round (1,000; quick: 100)",
+    )
+    exchanges.add_argument(
+        "--exchange-concurrency", type=int, help="exchanges in flight at once (16)"
+    )
+    exchanges.add_argument(
+        "--exchange-rounds", type=int, help="timed rounds, after a warm-up round (3)"
+    )
+    exchanges.add_argument(
+        "--exchange-persons",
+        type=int,
+        help="persons with codes and copies, asked about in turn (2,000; quick: 200)",
+    )
+    exchanges.add_argument(
+        "--profile-exchanges",
+        type=int,
+        help="exchanges made with every node under cProfile, 0 for none (300; quick: 100)",
+    )
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """Parse a comma-separated list of sizes, each at least 2 (a tree with an older size)."""
+    try:
+        counts = tuple(int(word.replace("_", "")) for word in text.split(","))
+    except ValueError as exc:
+        msg = f"{text!r} is not a comma-separated list of whole numbers, e.g. 1000000,10000000"
+        raise argparse.ArgumentTypeError(msg) from exc
+    if any(count < 2 for count in counts):
+        msg = f"every size must be at least 2, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return counts
 
 
 def _sizes(arguments: argparse.Namespace) -> "Sizes":
@@ -147,6 +208,12 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
             notices=20,
             confirmations=50,
             identity_cards=5,
+            ledger_sizes=(100_000, 1_000_000),
+            ledger_appends=700,
+            ledger_proofs=500,
+            exchanges=100,
+            exchange_persons=200,
+            profile_exchanges=100,
         )
     given = {
         "sqlite_residents": arguments.residents,
@@ -155,6 +222,14 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
         "notices": arguments.notices,
         "confirmations": arguments.confirmations,
         "identity_cards": arguments.identity_cards,
+        "ledger_sizes": arguments.ledger_sizes,
+        "ledger_appends": arguments.ledger_appends,
+        "ledger_proofs": arguments.ledger_proofs,
+        "exchanges": arguments.exchanges,
+        "exchange_concurrency": arguments.exchange_concurrency,
+        "exchange_rounds": arguments.exchange_rounds,
+        "exchange_persons": arguments.exchange_persons,
+        "profile_exchanges": arguments.profile_exchanges,
     }
     return dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
 
@@ -163,9 +238,11 @@ def _measure(
     arguments: argparse.Namespace, groups: Sequence[str], sizes: "Sizes"
 ) -> tuple[list["Figure"], list[str]]:
     """Measure the chosen groups; return their figures and the databases figure 4 ran on."""
-    import figures  # noqa: PLC0415 -- after the thread limits
+    import exchanges  # noqa: PLC0415 -- after the thread limits
+    import figures  # noqa: PLC0415 -- idem
     import identity  # noqa: PLC0415 -- idem
     import issuance  # noqa: PLC0415 -- idem
+    import ledger  # noqa: PLC0415 -- idem
     import notice_pdfs  # noqa: PLC0415 -- idem
     import registers  # noqa: PLC0415 -- idem
 
@@ -175,6 +252,20 @@ def _measure(
         if not arguments.no_postgres:
             url = arguments.postgres_url or registers.DEFAULT_POSTGRES_URL
             backends.append(registers.postgres_backend(sizes.postgres_residents, url))
+    ledger_server = None
+    if "ledger" in groups:  # idem: the ledger figure runs on PostgreSQL only
+        if arguments.no_postgres:
+            msg = "the ledger figure runs on PostgreSQL only: leave out --no-postgres"
+            raise SystemExit(msg)
+        # Its Backend is used only for the empty databases it makes; the residents count is unused.
+        url = arguments.postgres_url or registers.DEFAULT_POSTGRES_URL
+        ledger_server = registers.postgres_backend(0, url)
+    exchanges_url = arguments.postgres_url or registers.DEFAULT_POSTGRES_URL
+    if "exchanges" in groups:  # idem: the exchanges figure runs on PostgreSQL only
+        if arguments.no_postgres:
+            msg = "the exchanges figure runs on PostgreSQL only: leave out --no-postgres"
+            raise SystemExit(msg)
+        registers.postgres_backend(0, exchanges_url)  # stops the run if the server does not answer
     repeats = arguments.repeats
     measure = {
         "scalar": lambda: figures.scalar_validation(sizes, repeats),
@@ -183,9 +274,22 @@ def _measure(
         "issuance": lambda: issuance.issuance(backends, sizes, arguments.issuance_rounds),
         "notices": lambda: notice_pdfs.notices(sizes, repeats),
         "identity": lambda: identity.identity(sizes, repeats),
+        "ledger": lambda: ledger.ledger(_needed(ledger_server), sizes, repeats),
+        "exchanges": lambda: exchanges.exchanges(sizes, exchanges_url),
     }
     results = [measure[group]() for group in groups]
-    return results, [backend.description for backend in backends]
+    databases = [backend.description for backend in backends]
+    if ledger_server is not None and ledger_server.description not in databases:
+        databases.append(ledger_server.description)
+    return results, databases
+
+
+def _needed(backend: "Backend | None") -> "Backend":
+    """Return the backend a chosen group needs; it is made whenever the group is chosen."""
+    if backend is None:
+        msg = "no PostgreSQL server was set up for the ledger figure"
+        raise RuntimeError(msg)
+    return backend
 
 
 def _pin(cpu: int | None) -> int:
