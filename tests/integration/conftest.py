@@ -30,7 +30,9 @@ from mynumber.deployment import (
     NodeKind,
     default_deployment,
     default_node_kinds,
+    deployment_file,
     read_deployment,
+    render_deployment,
     write_deployment,
 )
 from mynumber.keys import NodeKeys, create_node_keys, load_node_keys, public_keys_of
@@ -40,7 +42,7 @@ from mynumber.settings import Settings, load_settings
 from mynumber.storage import create_engine, session_factory, upgrade
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Iterator, Mapping
     from pathlib import Path
 
     from fastapi import FastAPI
@@ -172,3 +174,15 @@ async def registry_client(
         yield clients.client("hub")
     finally:
         await clients.aclose()
+
+
+def place_databases(home: Path, urls: Mapping[str, str]) -> None:
+    """Point the nodes named in ``urls`` at those databases, in ``home``'s deployment.toml."""
+    deployment = read_deployment(home)
+    nodes = tuple(
+        replace(spec, database_url=urls[spec.id]) if spec.id in urls else spec
+        for spec in deployment.nodes
+    )
+    deployment_file(home).write_text(
+        render_deployment(replace(deployment, nodes=nodes)), encoding="utf-8"
+    )

@@ -11,13 +11,13 @@ them issued, shareable copies kept by a provider, and sessions of each node's da
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from tests.integration.conftest import place_databases
 
-from mynumber.deployment import deployment_file, read_deployment, render_deployment
 from mynumber.institution.services import InstitutionRecords
 from mynumber.network.profiles import load_profiles
 from mynumber.network.services import BodyRegistry, CodeService
@@ -97,21 +97,8 @@ def network_home(tmp_path: Path, database_url: str) -> Path:
     """Return a deployment with the four institutions; the hub's database is the test's."""
     home = tmp_path / "deployment"
     init_deployment(home, institutions=INSTITUTIONS)
-    deployment = read_deployment(home)
-    nodes = tuple(
-        replace(spec, database_url=database_url) if spec.id == "hub" else spec
-        for spec in deployment.nodes
-    )
-    deployment_file(home).write_text(
-        render_deployment(replace(deployment, nodes=nodes)), encoding="utf-8"
-    )
+    place_databases(home, {"hub": database_url})
     return home
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Run the async tests on asyncio, the loop uvicorn uses."""
-    return "asyncio"
 
 
 @pytest.fixture

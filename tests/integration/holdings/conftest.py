@@ -13,7 +13,7 @@ sessions of either database.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -24,9 +24,9 @@ import pytest
 from psycopg import sql
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from tests.integration.conftest import place_databases
 
 from mynumber.cards.registry import register_service
-from mynumber.deployment import deployment_file, read_deployment, render_deployment
 from mynumber.ledger.entries import parse_entry
 from mynumber.ledger.models import LedgerEntry
 from mynumber.network.codes import derive_disclosure_code
@@ -176,22 +176,8 @@ def holdings_home(tmp_path: Path, database_url: str, hub_database_url: str) -> P
     """Return a deployment without institutions, its registry's and hub's databases the test's."""
     home = tmp_path / "deployment"
     init_deployment(home, institutions=())
-    deployment = read_deployment(home)
-    urls = {"registry": database_url, "hub": hub_database_url}
-    nodes = tuple(
-        replace(spec, database_url=urls[spec.id]) if spec.id in urls else spec
-        for spec in deployment.nodes
-    )
-    deployment_file(home).write_text(
-        render_deployment(replace(deployment, nodes=nodes)), encoding="utf-8"
-    )
+    place_databases(home, {"registry": database_url, "hub": hub_database_url})
     return home
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Run the async tests on asyncio, the loop uvicorn uses."""
-    return "asyncio"
 
 
 @pytest.fixture
