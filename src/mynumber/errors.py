@@ -40,6 +40,7 @@ to a problem details response or a one-line message through a single table::
      |    +-- BodyNotFound, CodeNotIssued (LookupError)
      |    +-- AuthenticationRefused, CodeRefused, CallerRefused
      |    +-- ExchangeRefused > IdempotencyConflict; ExchangeNotFound (LookupError)
+     |    +-- MalformedExchange (ValueError) > ExchangeTooLarge
      |    +-- ProviderAnswerRefused
      |    +-- CollectionNotPermitted, InvalidCollectionRecord   mynumber.network.collections
      +-- HoldingError                          mynumber.holdings.exceptions
@@ -60,6 +61,11 @@ to a problem details response or a one-line message through a single table::
 Messages say what was wrong and what to do about it, in the words of the people running the system.
 """
 
+from typing import Final
+
+#: The start of every problem type (RFC 9457 ``type``); an error's ``code`` ends it.
+PROBLEM_TYPE_PREFIX: Final = "tag:mynumber,2026:problem:"
+
 
 class MyNumberError(Exception):
     """Something the operator or the caller can act on went wrong."""
@@ -75,3 +81,14 @@ class MyNumberError(Exception):
     def __str__(self) -> str:
         """Return the message as given."""
         return self.message
+
+    @property
+    def problem_type(self) -> str:
+        """Return the problem type of this error: :data:`PROBLEM_TYPE_PREFIX` and its code."""
+        return f"{PROBLEM_TYPE_PREFIX}{self.code}"
+
+    @property
+    def title(self) -> str:
+        """Return the short title of this kind of error: the first line of its class's doc."""
+        lines = (type(self).__doc__ or "").strip().splitlines()
+        return lines[0] if lines else type(self).__name__

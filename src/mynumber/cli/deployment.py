@@ -21,6 +21,7 @@ from mynumber.cli.demo_flows import run_demo_flows
 from mynumber.cli.output import JSON_OPTION, emit
 from mynumber.cli.register import run_batch
 from mynumber.deployment import DEFAULT_INSTITUTIONS, Deployment, NodeSpec
+from mynumber.nodes.client import SERVER_KEEP_ALIVE
 from mynumber.nodes.directory import (
     check_databases,
     ensure_demo_deployment,
@@ -187,6 +188,7 @@ def _run(app: FastAPI, settings: Settings, specs: tuple[NodeSpec, ...]) -> None:
         app,
         log_level=settings.log_level,
         lifespan="on",
+        timeout_keep_alive=SERVER_KEEP_ALIVE,
         ssl_certfile=settings.tls_cert_file,
         ssl_keyfile=settings.tls_key_file,
         ssl_ca_certs=settings.tls_ca_file if settings.tls_cert_file else None,

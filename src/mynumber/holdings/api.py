@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from mynumber.deployment import NodeKind
 from mynumber.errors import MyNumberError
@@ -48,6 +48,7 @@ from mynumber.register.counter import (  # noqa: TC001 -- FastAPI reads them at 
     RecordingClerk,
     RegistryNode,
 )
+from mynumber.request_bodies import openapi_body, parse_form, read_bounded
 from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
 
@@ -169,37 +170,15 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _openapi_body(form: type[BaseModel]) -> dict[str, Any]:
-    """Return the OpenAPI request body of a route that reads ``form`` itself."""
-    schema = {"content": {"application/json": {"schema": form.model_json_schema()}}}
-    return {"requestBody": {"required": True, **schema}}
-
-
-async def _read(request: Request) -> bytes | None:
-    """Return the request body, or None when it is larger than :data:`MAX_BODY_BYTES`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > MAX_BODY_BYTES:
-            return None
-    return bytes(received)
-
-
 def _parse(raw: bytes | None, form: type[_Form]) -> tuple[_Form | None, MalformedCollection | None]:
     """Return the parsed form, or the refusal of a body that is not one."""
     if raw is None:
         msg = f"the request body is larger than {MAX_BODY_BYTES} bytes"
         return None, CollectionTooLarge(msg)
-    try:
-        return form.model_validate_json(raw), None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        msg = f"{where}: {first['msg']}; send a JSON object with {', '.join(form.model_fields)}"
-        return None, MalformedCollection(msg)
+    parsed = parse_form(raw, form)
+    if isinstance(parsed, str):
+        return None, MalformedCollection(parsed)
+    return parsed, None
 
 
 def _said(raw: bytes | None, field: str) -> str | None:
@@ -296,7 +275,7 @@ def _code(service: HoldingService, body: AuthenticatedBody, form: NumberForm) ->
     "/holdings",
     status_code=HTTPStatus.CREATED,
     summary="Record a collected number (a body, with an identity receipt)",
-    openapi_extra=_openapi_body(CollectionForm),
+    openapi_extra=openapi_body(CollectionForm),
 )
 async def collect(
     request: Request,
@@ -305,7 +284,7 @@ async def collect(
     x_staff: StaffHeader = None,
 ) -> CollectionView:
     """Record that the body holds the person's number for the task; answer its code."""
-    raw = await _read(request)
+    raw = await read_bounded(request, MAX_BODY_BYTES)
     credentials = _Credentials(_bearer(authorization), x_staff)
     work = functools.partial(_as_body, node, credentials, raw, CollectionForm, _collect)
     return await anyio.to_thread.run_sync(work)
@@ -314,7 +293,7 @@ async def collect(
 @router.post(
     "/holdings/code",
     summary="A body's code for a person whose number it holds",
-    openapi_extra=_openapi_body(NumberForm),
+    openapi_extra=openapi_body(NumberForm),
 )
 async def code(
     request: Request,
@@ -323,7 +302,7 @@ async def code(
     x_staff: StaffHeader = None,
 ) -> CodeView:
     """Answer the body's code (機関別符号) for the person whose number it presents and holds."""
-    raw = await _read(request)
+    raw = await read_bounded(request, MAX_BODY_BYTES)
     credentials = _Credentials(_bearer(authorization), x_staff)
     work = functools.partial(_as_body, node, credentials, raw, NumberForm, _code)
     return await anyio.to_thread.run_sync(work)
@@ -415,7 +394,7 @@ def _investigate(
 @router.post(
     "/investigations",
     summary="A police request for a person (sealed in the ledger, counted in public)",
-    openapi_extra=_openapi_body(InvestigationForm),
+    openapi_extra=openapi_body(InvestigationForm),
 )
 async def investigate(
     request: Request,
@@ -424,7 +403,7 @@ async def investigate(
     x_staff: StaffHeader = None,
 ) -> AttributesView:
     """Answer the four attributes of the number's holder once the sealed record is written."""
-    raw = await _read(request)
+    raw = await read_bounded(request, MAX_BODY_BYTES)
     credentials = _Credentials(_bearer(authorization), x_staff)
     work = functools.partial(
         _as_body, node, credentials, raw, InvestigationForm, _investigate(node)

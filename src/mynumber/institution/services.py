@@ -1,9 +1,9 @@
 """An institution node's services over its own database: provide, record, hold.
 
 :class:`InstitutionRecords` keeps the body's shareable copies (副本) by its own code for the
-person, answers the hub's requests for them (:meth:`InstitutionRecords.provide`: once per serial
-number, so a request the hub repeats after a failure is answered the same and recorded once), and
-keeps the body's own record of each exchange it asked for. It never commits.
+person, answers the hub's requests for them (:meth:`InstitutionRecords.provide_many`: once per
+serial number, so a request the hub repeats after a failure is answered the same and recorded
+once), and keeps the body's own record of each exchange it asked for. It never commits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from mynumber.institution.exceptions import ProvisionRefused
 from mynumber.institution.models import ExchangeRecord, HeldNumber, ShareableRecord
@@ -20,7 +20,7 @@ from mynumber.network.codes import validate_code
 from mynumber.numbers import individual
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -59,25 +59,44 @@ class InstitutionRecords:
         self._session.flush()
         return record
 
-    def provide(self, request: Mapping[str, str]) -> dict[str, Any]:
-        """Answer the hub's request for an item, recording it; the same answer for a repeat.
+    def provide_many(self, requests: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+        """Answer the hub's requests for items, recording each; the same answer for a repeat.
 
-        ``request`` holds ``serial``, ``code`` (this body's code), ``item``, ``row`` and
-        ``requester``. The answer is ``{"held": bool, "data": object or null}``.
+        Each request holds ``serial``, ``code`` (this body's code), ``item``, ``row`` and
+        ``requester``; each answer is ``{"held": bool, "data": object or null}``. All are looked
+        up at once.
         """
-        serial = request["serial"]
-        done = self._record(serial, PROVIDER)
-        if done is not None:
-            return json.loads(done.answer or "null") or {"held": False, "data": None}
-        code = validate_code(request["code"])
-        found = self._shareable(code, request["item"])
-        answer: dict[str, Any] = {
-            "held": found is not None,
-            "data": None if found is None else json.loads(found.data),
+        codes = [validate_code(request["code"]) for request in requests]
+        done = {
+            record.serial: record
+            for record in self._session.scalars(
+                select(ExchangeRecord).where(
+                    ExchangeRecord.serial.in_({request["serial"] for request in requests}),
+                    ExchangeRecord.role == PROVIDER,
+                )
+            )
+        }
+        copies = {
+            (record.code, record.item): record
+            for record in self._session.scalars(
+                select(ShareableRecord).where(ShareableRecord.code.in_(set(codes)))
+            )
         }
         now = self._clock()
-        self._session.add(
-            ExchangeRecord(
+        answers: list[dict[str, Any]] = []
+        new: list[ExchangeRecord] = []
+        for request, code in zip(requests, codes, strict=True):
+            serial = request["serial"]
+            if serial in done:
+                answers.append(_recorded_answer(done[serial]))
+                continue
+            found = copies.get((code, request["item"]))
+            answer: dict[str, Any] = {
+                "held": found is not None,
+                "data": None if found is None else json.loads(found.data),
+            }
+            outcome = "provided" if found is not None else "not-held"
+            done[serial] = record = ExchangeRecord(
                 serial=serial,
                 role=PROVIDER,
                 counterpart=request["requester"],
@@ -85,45 +104,60 @@ class InstitutionRecords:
                 item=request["item"],
                 code=code,
                 staff_id=None,
-                status="provided" if found is not None else "not-held",
-                outcome="provided" if found is not None else "not-held",
+                status=outcome,
+                outcome=outcome,
                 recorded_at=now,
                 completed_at=now,
                 answer=json.dumps(answer, ensure_ascii=False),
             )
-        )
-        self._session.flush()
-        return answer
+            new.append(record)
+            answers.append(answer)
+        _insert(self._session, new)
+        return answers
 
-    def requested(self, exchange: Mapping[str, Any], code: str, staff_id: str) -> ExchangeRecord:
-        """Record an exchange the body asked for, as the hub answered it (once per serial)."""
-        record = self._record(exchange["serial"], REQUESTER)
-        if record is None:
-            record = ExchangeRecord(
-                serial=exchange["serial"],
-                role=REQUESTER,
-                counterpart=exchange["provider"],
-                row_id=exchange["row"],
-                item=exchange["item"],
-                code=validate_code(code),
-                staff_id=staff_id,
-                status=exchange["status"],
-                outcome=exchange.get("outcome"),
-                recorded_at=self._clock(),
-                completed_at=None,
-            )
-            self._session.add(record)
-        self._update(record, exchange)
-        self._session.flush()
-        return record
-
-    def collected(self, exchange: Mapping[str, Any]) -> ExchangeRecord | None:
-        """Update the body's record of an exchange with what the hub answered, if it has one."""
-        record = self._record(exchange["serial"], REQUESTER)
-        if record is not None:
+    def requested_many(
+        self, exchanges: Sequence[tuple[Mapping[str, Any], str]], staff_id: str
+    ) -> list[ExchangeRecord]:
+        """Record exchanges the body asked for, each with the code it asked by (once per serial)."""
+        records = self._records([exchange["serial"] for exchange, _ in exchanges])
+        now = self._clock()
+        kept: list[ExchangeRecord] = []
+        new: list[ExchangeRecord] = []
+        for exchange, code in exchanges:
+            record = records.get(exchange["serial"])
+            if record is None:
+                record = ExchangeRecord(
+                    serial=exchange["serial"],
+                    role=REQUESTER,
+                    counterpart=exchange["provider"],
+                    row_id=exchange["row"],
+                    item=exchange["item"],
+                    code=validate_code(code),
+                    staff_id=staff_id,
+                    status=exchange["status"],
+                    outcome=exchange.get("outcome"),
+                    recorded_at=now,
+                    completed_at=None,
+                )
+                records[record.serial] = record
+                new.append(record)
             self._update(record, exchange)
-            self._session.flush()
-        return record
+            kept.append(record)
+        self._session.flush()
+        _insert(self._session, new)
+        return kept
+
+    def collected_many(self, exchanges: Sequence[Mapping[str, Any]]) -> list[ExchangeRecord | None]:
+        """Update the body's records of exchanges with what the hub answered, where it has one."""
+        records = self._records([exchange["serial"] for exchange in exchanges])
+        updated: list[ExchangeRecord | None] = []
+        for exchange in exchanges:
+            record = records.get(exchange["serial"])
+            if record is not None:
+                self._update(record, exchange)
+            updated.append(record)
+        self._session.flush()
+        return updated
 
     def hold_number(
         self, code: str, number: str, task: str, staff_id: str, retention_until: date
@@ -172,13 +206,12 @@ class InstitutionRecords:
         if exchange.get("answer") is not None:
             record.answer = json.dumps(exchange["answer"], ensure_ascii=False)
 
-    def _record(self, serial: str, role: str) -> ExchangeRecord | None:
-        """Return the record of ``serial`` in ``role``, if there is one."""
-        return self._session.scalar(
-            select(ExchangeRecord).where(
-                ExchangeRecord.serial == serial, ExchangeRecord.role == role
-            )
+    def _records(self, serials: Sequence[str]) -> dict[str, ExchangeRecord]:
+        """Return the body's records as requester of ``serials``, by serial."""
+        query = select(ExchangeRecord).where(
+            ExchangeRecord.serial.in_(set(serials)), ExchangeRecord.role == REQUESTER
         )
+        return {record.serial: record for record in self._session.scalars(query)}
 
     def _shareable(self, code: str, item: str) -> ShareableRecord | None:
         """Return the shareable copy of ``item`` under ``code``, if there is one."""
@@ -187,3 +220,21 @@ class InstitutionRecords:
                 ShareableRecord.code == code, ShareableRecord.item == item
             )
         )
+
+
+_COLUMNS: Final = tuple(
+    column.key for column in ExchangeRecord.__table__.columns if column.key != "id"
+)
+
+
+def _insert(session: Session, records: Sequence[ExchangeRecord]) -> None:
+    """Insert new records as plain rows in one statement: they need no tracking by the session."""
+    if records:
+        rows = [{column: getattr(record, column) for column in _COLUMNS} for record in records]
+        session.execute(insert(ExchangeRecord), rows)
+
+
+def _recorded_answer(record: ExchangeRecord) -> dict[str, Any]:
+    """Return the answer given before for a serial the hub asks about again."""
+    answer: dict[str, Any] | None = json.loads(record.answer or "null")
+    return answer or {"held": False, "data": None}

@@ -5,10 +5,15 @@
   transaction serial number and the exchange's state; the hub tries the provider at once.
 * ``GET /api/exchanges/{serial}``: the state of the exchange; once it is completed, the answer,
   handed over once (the hub keeps no copy after). A pending exchange is tried again first.
+* ``POST /api/exchange-batches``: up to :data:`MAX_BATCH` requests at once, each with its own
+  idempotency key, answered each in its place (the exchange, or its refusal). The hub asks each
+  provider once for all its items and appends all the ledger entries in one append.
+* ``POST /api/exchange-answers``: collect the answers of up to :data:`MAX_BATCH` exchanges.
 
 Every request carries the body's API key (``Authorization: Bearer``), the staff member who makes
-it (``X-Staff``) and, for a new request, an ``Idempotency-Key``: asking again with the same key
-returns the same exchange, never a second one. Refusals are RFC 9457 problems, recorded in the
+it (``X-Staff``) and, for a new request, an ``Idempotency-Key`` (in a batch, each item's
+``idempotency_key``): asking again with the same key returns the same exchange, never a second
+one. Refusals are RFC 9457 problems, recorded in the
 hub's refusals (and in the ledger when the code names a person), and change nothing else.
 """
 
@@ -18,7 +23,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol, TypeVar
 
 import anyio.to_thread
 import httpx
@@ -34,13 +39,21 @@ from mynumber.network.exchanges import (
     ExchangeRequest,
     ExchangeService,
 )
-from mynumber.network.service_exceptions import AuthenticationRefused, ProviderAnswerRefused
+from mynumber.network.service_exceptions import (
+    AuthenticationRefused,
+    ExchangeTooLarge,
+    MalformedExchange,
+    ProviderAnswerRefused,
+)
 from mynumber.network.services import BodyRegistry
 from mynumber.network.table import PermittedExchanges, load_table
+from mynumber.request_bodies import openapi_body, parse_form, read_bounded
 from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from mynumber.deployment import NodeSpec
@@ -48,6 +61,8 @@ if TYPE_CHECKING:
     from mynumber.network.models import Body, Exchange, Staff
 
 router = APIRouter(prefix="/api", tags=["exchanges"])
+
+_Form = TypeVar("_Form", bound=BaseModel)
 
 
 class Peers(Protocol):
@@ -94,6 +109,38 @@ class ExchangeForm(BaseModel):
     provider: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+#: The most exchanges one batch may ask for, or collect.
+MAX_BATCH: Final = 1000
+#: The largest body of a single request, and of a batch (a thousand items fit in a quarter).
+MAX_EXCHANGE_BYTES: Final = 4096
+MAX_BATCH_BYTES: Final = 1024 * 1024
+
+
+class BatchExchangeForm(ExchangeForm):
+    """One request of a batch, with the idempotency key that names it."""
+
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ExchangeBatchForm(BaseModel):
+    """Many requests at once, each with its own idempotency key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exchanges: Annotated[list[BatchExchangeForm], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class AnswersForm(BaseModel):
+    """The serial numbers of the exchanges whose answers to collect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    serials: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=32)]],
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+
+
 class ExchangeView(BaseModel):
     """An exchange as its requester sees it."""
 
@@ -112,6 +159,27 @@ class ExchangeView(BaseModel):
     collected_at: datetime | None
     #: The provider's answer, in the one response that hands it over.
     answer: dict[str, Any] | None = None
+
+
+class Refusal(BaseModel):
+    """Why one item of a batch was refused, as the members of an RFC 9457 problem."""
+
+    type: str
+    title: str
+    detail: str
+
+
+class BatchItem(BaseModel):
+    """One item of a batch's answer: the exchange, or the refusal of that item."""
+
+    exchange: ExchangeView | None = None
+    refusal: Refusal | None = None
+
+
+class BatchView(BaseModel):
+    """A batch's answer: one item per request, in the order asked."""
+
+    exchanges: list[BatchItem]
 
 
 def _hub(request: Request) -> HubNode:
@@ -206,25 +274,43 @@ def _authenticated(session: Session, caller: Caller) -> tuple[Body, Staff]:
 
 
 def _open(
-    hub: HubNode, caller: Caller, request: ExchangeRequest
-) -> tuple[ExchangeView, Delivery | None]:
-    """Open (or find) the exchange; on a refusal, record it and raise it."""
+    hub: HubNode, caller: Caller, requests: Sequence[ExchangeRequest]
+) -> tuple[list[ExchangeView | NetworkError], list[Delivery]]:
+    """Open (or find) each exchange, in one transaction; record the refusals in another.
+
+    Answers each request's view or refusal in its place, and what to send the providers of
+    the exchanges still pending. A caller who cannot be authenticated is refused as a whole.
+    """
     try:
         with unit_of_work(hub.sessions) as session:
             body, member = _authenticated(session, caller)
             service = _service(session, hub)
-            exchange = service.open(body, member, request)
-            delivery = service.delivery(exchange) if exchange.status == PENDING else None
-            return _view(exchange), delivery
+            opened = service.open_many(body, member, requests)
+            views: list[ExchangeView | NetworkError] = [
+                found if isinstance(found, NetworkError) else _view(found) for found in opened
+            ]
+            deliveries = [
+                service.delivery(found)
+                for found in opened
+                if not isinstance(found, NetworkError) and found.status == PENDING
+            ]
     except NetworkError as error:
-        _record_refusal(hub, error, caller, request)
+        _record_refusals(hub, caller, [(error, None)])
         raise
+    refused = [
+        (found, request)
+        for found, request in zip(views, requests, strict=True)
+        if isinstance(found, NetworkError)
+    ]
+    if refused:
+        _record_refusals(hub, caller, refused)
+    return views, deliveries
 
 
-def _record_refusal(
-    hub: HubNode, error: NetworkError, caller: Caller, request: ExchangeRequest
+def _record_refusals(
+    hub: HubNode, caller: Caller, refused: Sequence[tuple[NetworkError, ExchangeRequest | None]]
 ) -> None:
-    """Record a refusal in a transaction of its own: the refused request changed nothing."""
+    """Record refusals in a transaction of their own: the refused requests changed nothing."""
     with unit_of_work(hub.sessions) as session:
         try:
             body, member = _authenticated(session, caller)
@@ -232,36 +318,45 @@ def _record_refusal(
             body, staff_id = None, None
         else:
             staff_id = member.staff_id
-        _service(session, hub).record_refusal(
-            error,
-            requester=body,
-            staff_id=staff_id,
-            request=request,
-            ledger=hub_ledger(session, hub.keys, hub.spec.base_url),
-        )
+        service = _service(session, hub)
+        ledger = hub_ledger(session, hub.keys, hub.spec.base_url)
+        for error, request in refused:
+            service.record_refusal(
+                error, requester=body, staff_id=staff_id, request=request, ledger=ledger
+            )
 
 
-async def _deliver(hub: HubNode, delivery: Delivery) -> None:
-    """Ask the provider; record its answer (with the ledger entry), or why there was none.
+async def _deliver(hub: HubNode, deliveries: Sequence[Delivery]) -> dict[str, ExchangeView]:
+    """Ask each provider for its items at once; record the answers, or why there were none.
 
-    A provider that cannot be reached or answers wrongly leaves the exchange pending, to be
-    tried again when the requester asks. A ledger that cannot append raises: the exchange stays
-    pending and nothing is handed over (fail closed).
+    Answers the exchanges' views after, by serial. A provider that cannot be reached or
+    answers wrongly leaves its exchanges pending, to be tried again when the requester asks. A
+    ledger that cannot append raises: the exchanges stay pending and nothing is handed over
+    (fail closed).
     """
-    try:
-        answer = await _ask(hub, delivery)
-        await anyio.to_thread.run_sync(functools.partial(_complete, hub, delivery, answer))
-    except ProviderAnswerRefused as refused:
-        await anyio.to_thread.run_sync(
-            functools.partial(_attempt_failed, hub, delivery, str(refused))
-        )
+    by_provider: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_provider.setdefault(delivery.provider_id, []).append(delivery)
+    answers: dict[str, dict[str, Any]] = {}
+    failed: list[tuple[list[str], str]] = []
+
+    async def ask(provider: str, asked: list[Delivery]) -> None:
+        try:
+            answers.update(await _ask(hub, provider, asked))
+        except ProviderAnswerRefused as refused:
+            failed.append(([delivery.serial for delivery in asked], str(refused)))
+
+    async with anyio.create_task_group() as group:
+        for provider, asked in by_provider.items():
+            group.start_soon(ask, provider, asked)
+    return await anyio.to_thread.run_sync(functools.partial(_record_answers, hub, answers, failed))
 
 
-async def _ask(hub: HubNode, delivery: Delivery) -> dict[str, Any]:
-    """Send the provider its code and the item; return its answer, or refuse what came back."""
-    provider = delivery.provider_id
+async def _ask(hub: HubNode, provider: str, asked: Sequence[Delivery]) -> dict[str, dict[str, Any]]:
+    """Send the provider its codes and items; return its answers by serial, or refuse them."""
+    body = {"provisions": [delivery.body for delivery in asked]}
     try:
-        response = await hub.clients.client(provider).post("api/provisions", json=delivery.body)
+        response = await hub.clients.client(provider).post("api/provisions", json=body)
     except (httpx.HTTPError, ConfigurationError) as exc:
         msg = f"the provider {provider} did not answer ({type(exc).__name__})"
         raise ProviderAnswerRefused(msg) from exc
@@ -273,75 +368,190 @@ async def _ask(hub: HubNode, delivery: Delivery) -> dict[str, Any]:
     except ValueError as exc:
         msg = f"the provider {provider} did not answer JSON"
         raise ProviderAnswerRefused(msg) from exc
-    if not isinstance(answer, dict):
-        msg = f"the provider {provider} did not answer a JSON object"
+    given = answer.get("answers") if isinstance(answer, dict) else None
+    if not isinstance(given, list) or len(given) != len(asked):
+        msg = f"the provider {provider} did not answer one object per item asked"
         raise ProviderAnswerRefused(msg)
-    return answer
+    return {
+        delivery.serial: item if isinstance(item, dict) else {}
+        for delivery, item in zip(asked, given, strict=True)
+    }
 
 
-def _complete(hub: HubNode, delivery: Delivery, answer: dict[str, Any]) -> None:
-    """Complete the exchange with the provider's answer, appending its ledger entry."""
+def _record_answers(
+    hub: HubNode, answers: Mapping[str, Mapping[str, Any]], failed: Sequence[tuple[list[str], str]]
+) -> dict[str, ExchangeView]:
+    """Complete the exchanges answered (their ledger entries in one append), count the rest."""
     with unit_of_work(hub.sessions) as session:
+        service = _service(session, hub)
+        for serials, reason in failed:
+            service.attempts_failed(serials, reason)
         ledger = hub_ledger(session, hub.keys, hub.spec.base_url)
-        _service(session, hub).complete(delivery.serial, answer, ledger)
+        completed = service.complete_many(answers, ledger)
+        if not failed and not any(isinstance(each, NetworkError) for each in completed.values()):
+            return {
+                serial: _view(exchange)
+                for serial, exchange in completed.items()
+                if not isinstance(exchange, NetworkError)
+            }
+        # Some tries failed: read every exchange back, its count of tries and reason included.
+        asked = [serial for serials, _ in failed for serial in serials] + list(answers)
+        return {exchange.serial: _view(exchange) for exchange in service.locked(asked)}
 
 
-def _attempt_failed(hub: HubNode, delivery: Delivery, reason: str) -> None:
-    """Record a failed try of the provider."""
-    with unit_of_work(hub.sessions) as session:
-        _service(session, hub).attempt_failed(delivery.serial, reason)
+def _hand_over(
+    hub: HubNode, caller: Caller, serials: Sequence[str]
+) -> tuple[list[ExchangeView | NetworkError], list[Delivery]]:
+    """Return the caller's exchanges, handing over each answer that has come, in one transaction.
 
-
-def _state(hub: HubNode, caller: Caller, serial: str) -> Delivery | None:
-    """Return the delivery of a pending exchange of the caller, or None if it is completed."""
+    Also answers what to send the providers of those still pending.
+    """
     with unit_of_work(hub.sessions) as session:
         body, _ = _authenticated(session, caller)
         service = _service(session, hub)
-        exchange = service.exchange(serial, body.id)
-        return service.delivery(exchange) if exchange.status == PENDING else None
+        views: list[ExchangeView | NetworkError] = []
+        deliveries: list[Delivery] = []
+        for found in service.exchanges(serials, body.id):
+            if isinstance(found, NetworkError):
+                views.append(found)
+                continue
+            if found.status == PENDING:
+                deliveries.append(service.delivery(found))
+            views.append(_view(found, service.collect(found)))
+        return views, deliveries
 
 
-def _collect(hub: HubNode, caller: Caller, serial: str) -> ExchangeView:
-    """Return the exchange of the caller, handing its answer over if it has come."""
-    with unit_of_work(hub.sessions) as session:
-        body, _ = _authenticated(session, caller)
-        service = _service(session, hub)
-        exchange = service.exchange(serial, body.id)
-        return _view(exchange, service.collect(exchange))
+async def _answers(
+    hub: HubNode, caller: Caller, serials: Sequence[str]
+) -> list[ExchangeView | NetworkError]:
+    """Hand over the answers of ``serials``; a pending exchange is tried again first."""
+    views, deliveries = await anyio.to_thread.run_sync(
+        functools.partial(_hand_over, hub, caller, serials)
+    )
+    if not deliveries:
+        return views
+    await _deliver(hub, deliveries)
+    retried = [delivery.serial for delivery in deliveries]
+    again, _ = await anyio.to_thread.run_sync(functools.partial(_hand_over, hub, caller, retried))
+    after = {view.serial: view for view in again if isinstance(view, ExchangeView)}
+    return [
+        after.get(view.serial, view) if isinstance(view, ExchangeView) else view for view in views
+    ]
 
 
-def _peek(hub: HubNode, caller: Caller, serial: str) -> ExchangeView:
-    """Return the exchange of the caller without handing its answer over."""
-    with unit_of_work(hub.sessions) as session:
-        body, _ = _authenticated(session, caller)
-        return _view(_service(session, hub).exchange(serial, body.id))
+def _requests(forms: Sequence[BatchExchangeForm]) -> list[ExchangeRequest]:
+    """Return the exchange requests of a batch's items."""
+    return [
+        ExchangeRequest(
+            code=form.code,
+            row_id=form.row,
+            item=form.item,
+            provider_id=form.provider,
+            idempotency_key=form.idempotency_key,
+        )
+        for form in forms
+    ]
+
+
+def _item(found: ExchangeView | NetworkError) -> BatchItem:
+    """Return one item of a batch's answer: the exchange, or why it was refused."""
+    if isinstance(found, NetworkError):
+        return BatchItem(
+            refusal=Refusal(type=found.problem_type, title=found.title, detail=str(found))
+        )
+    return BatchItem(exchange=found)
+
+
+async def _opened_and_delivered(
+    hub: HubNode, caller: Caller, requests: Sequence[ExchangeRequest]
+) -> list[ExchangeView | NetworkError]:
+    """Open the exchanges and try their providers at once; answer each one's state after."""
+    views, deliveries = await anyio.to_thread.run_sync(
+        functools.partial(_open, hub, caller, requests)
+    )
+    if not deliveries:
+        return views
+    after = await _deliver(hub, deliveries)
+    return [
+        after.get(view.serial, view) if isinstance(view, ExchangeView) else view for view in views
+    ]
+
+
+async def _form(
+    request: Request, hub: HubNode, caller: Caller, form: type[_Form], limit: int
+) -> _Form:
+    """Return the request's body as ``form``; record and raise the refusal of one that is not."""
+    raw = await read_bounded(request, limit)
+    error: MalformedExchange
+    if raw is None:
+        error = ExchangeTooLarge(f"the request body is larger than {limit} bytes")
+    else:
+        parsed = parse_form(raw, form)
+        if not isinstance(parsed, str):
+            return parsed
+        error = MalformedExchange(parsed)
+    await anyio.to_thread.run_sync(
+        functools.partial(_record_refusals, hub, caller, [(error, None)])
+    )
+    raise error
 
 
 @router.post(
-    "/exchanges", status_code=HTTPStatus.ACCEPTED, summary="Ask for a data item about a person"
+    "/exchanges",
+    status_code=HTTPStatus.ACCEPTED,
+    summary="Ask for a data item about a person",
+    openapi_extra=openapi_body(ExchangeForm),
 )
 async def request_exchange(
-    form: ExchangeForm, hub: Hub, caller: CallerOf, idempotency_key: IdempotencyKey = None
+    request: Request, hub: Hub, caller: CallerOf, idempotency_key: IdempotencyKey = None
 ) -> ExchangeView:
     """Open the exchange (or find it by its idempotency key) and try the provider at once."""
-    request = ExchangeRequest(
+    form = await _form(request, hub, caller, ExchangeForm, MAX_EXCHANGE_BYTES)
+    asked = ExchangeRequest(
         code=form.code,
         row_id=form.row,
         item=form.item,
         provider_id=form.provider,
         idempotency_key=idempotency_key or "",
     )
-    view, delivery = await anyio.to_thread.run_sync(functools.partial(_open, hub, caller, request))
-    if delivery is None:
-        return view
-    await _deliver(hub, delivery)
-    return await anyio.to_thread.run_sync(functools.partial(_peek, hub, caller, view.serial))
+    [found] = await _opened_and_delivered(hub, caller, [asked])
+    if isinstance(found, NetworkError):
+        raise found
+    return found
 
 
 @router.get("/exchanges/{serial}", summary="Collect an exchange's answer")
 async def collect_exchange(serial: str, hub: Hub, caller: CallerOf) -> ExchangeView:
     """Answer the exchange's state; hand the answer over once it has come."""
-    delivery = await anyio.to_thread.run_sync(functools.partial(_state, hub, caller, serial))
-    if delivery is not None:
-        await _deliver(hub, delivery)
-    return await anyio.to_thread.run_sync(functools.partial(_collect, hub, caller, serial))
+    [found] = await _answers(hub, caller, [serial])
+    if isinstance(found, NetworkError):
+        raise found
+    return found
+
+
+@router.post(
+    "/exchange-batches",
+    status_code=HTTPStatus.ACCEPTED,
+    summary="Ask for many data items at once",
+    openapi_extra=openapi_body(ExchangeBatchForm),
+)
+async def request_exchange_batch(request: Request, hub: Hub, caller: CallerOf) -> BatchView:
+    """Open each exchange of the batch (or find it by its key) and try the providers at once.
+
+    Each item is answered in its place: the exchange, or the refusal of that item alone.
+    """
+    form = await _form(request, hub, caller, ExchangeBatchForm, MAX_BATCH_BYTES)
+    found = await _opened_and_delivered(hub, caller, _requests(form.exchanges))
+    return BatchView(exchanges=[_item(each) for each in found])
+
+
+@router.post(
+    "/exchange-answers",
+    summary="Collect the answers of many exchanges at once",
+    openapi_extra=openapi_body(AnswersForm),
+)
+async def collect_exchange_answers(request: Request, hub: Hub, caller: CallerOf) -> BatchView:
+    """Hand over the answers of the exchanges named; each one not found is refused in its place."""
+    form = await _form(request, hub, caller, AnswersForm, MAX_BATCH_BYTES)
+    found = await _answers(hub, caller, form.serials)
+    return BatchView(exchanges=[_item(each) for each in found])

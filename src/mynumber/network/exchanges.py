@@ -1,21 +1,21 @@
 """Exchanges of information (情報照会・提供) routed by the hub, over its session.
 
-A body asks for one data item about a person with its own code for the person, a row of the
-table of permitted exchanges and the provider it asks (:meth:`ExchangeService.open`). The hub
-checks the row against both bodies' kinds and the requester's registered tasks, translates the
-code to the provider's, and opens the exchange under a transaction serial number (処理通番):
-``pending``. The hub then sends the provider its own code and the item
-(:meth:`ExchangeService.delivery`); when the provider answers, :meth:`ExchangeService.complete`
-appends the exchange to the ledger and marks it ``completed`` in one transaction, so an
-exchange whose entry cannot be written never completes and its answer is never handed over
-(fail closed). The requester collects the answer once (:meth:`ExchangeService.collect`); the hub
-then drops its copy.
+A body asks for one data item about a person -- or many at once -- with its own code for the
+person, a row of the table of permitted exchanges and the provider it asks
+(:meth:`ExchangeService.open_many`). The hub checks the row against both bodies' kinds and the
+requester's registered tasks, translates the code to the provider's, and opens the exchange under
+a transaction serial number (処理通番): ``pending``. The hub then sends the provider its own code
+and the item (:meth:`ExchangeService.delivery`); when the provider answers,
+:meth:`ExchangeService.complete_many` appends the exchange to the ledger and marks it
+``completed`` in one transaction, so an exchange whose entry cannot be written never completes
+and its answer is never handed over (fail closed). The requester collects the answer once
+(:meth:`ExchangeService.collect`); the hub then drops its copy.
 
 Retries are safe: the pair (requester, idempotency key) names one exchange, so asking again
 finds it (and tries the provider again if it is still pending) instead of opening another, and
-``complete`` of an exchange already completed changes nothing. Refusals raise, and the caller
-records them in a separate transaction with :meth:`ExchangeService.record_refusal`: the refused
-request itself changes nothing.
+completing an exchange already completed changes nothing. Refusals come back in the place of the
+request refused, and the caller records them in a separate transaction with
+:meth:`ExchangeService.record_refusal`: the refused request itself changes nothing.
 
 The service never commits: the route owns each transaction.
 """
@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from mynumber.network.bodies import BodyKind
+from mynumber.network.bodies import BodyKind, Decision
 from mynumber.network.codes import ALPHABET, is_well_formed_code
+from mynumber.network.exceptions import NetworkError
 from mynumber.network.models import Exchange, InstitutionCode, NetworkRefusal
 from mynumber.network.service_exceptions import (
     ExchangeNotFound,
@@ -43,12 +44,11 @@ from mynumber.network.service_exceptions import (
 from mynumber.network.services import BodyRegistry, CodeService
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from sqlalchemy.orm import Session
 
     from mynumber.ledger.services import LedgerService
-    from mynumber.network.exceptions import NetworkError
     from mynumber.network.models import Body, Staff
     from mynumber.network.table import PermittedExchanges
 
@@ -62,6 +62,8 @@ MAX_ANSWER_BYTES: Final = 64 * 1024
 #: Idempotency keys: printable ASCII without spaces, 8 to 100 characters.
 IDEMPOTENCY_KEY: Final = re.compile(r"[!-~]{8,100}")
 _SERIAL_LENGTH: Final = 20
+#: Random bytes drawn for a serial: at least 5 bits for each of its characters.
+_SERIAL_BYTES: Final = 13
 _TWELVE_DIGITS: Final = re.compile(r"\d{12}")
 
 
@@ -82,7 +84,10 @@ def new_serial() -> str:
     number guard); the rare random draw that does is drawn again.
     """
     while True:
-        serial = "TX-" + "".join(secrets.choice(ALPHABET) for _ in range(_SERIAL_LENGTH))
+        drawn = int.from_bytes(secrets.token_bytes(_SERIAL_BYTES))
+        serial = "TX-" + "".join(
+            ALPHABET[(drawn >> shift) & 0b11111] for shift in range(0, 5 * _SERIAL_LENGTH, 5)
+        )
         if not _TWELVE_DIGITS.search(serial):
             return serial
 
@@ -124,13 +129,66 @@ class ExchangeService:
         self._bodies = BodyRegistry(session, clock)
         self._clock = clock
 
-    def open(self, requester: Body, staff: Staff, request: ExchangeRequest) -> Exchange:
-        """Open the exchange ``request`` asks for, or return the one its idempotency key names.
+    def open_many(
+        self, requester: Body, staff: Staff, requests: Sequence[ExchangeRequest]
+    ) -> list[Exchange | NetworkError]:
+        """Open each exchange asked for, or find the one its key names; a refusal in its place.
 
-        Raises :class:`ExchangeRefused` (or a more specific network error) when the table, the
-        requester's tasks or the code do not allow it; :class:`IdempotencyConflict` when the key
-        was used for a different request.
+        A request is refused (:class:`ExchangeRefused` or a more specific network error) when the
+        table, the requester's tasks or the code do not allow it, and with
+        :class:`IdempotencyConflict` when its key was used for a different request; a key used
+        twice in the batch for the same request names one exchange. The lookups are made once
+        for the whole batch, so a batch of a thousand costs a handful of queries; a single
+        request is a batch of one.
         """
+        keys = [request.idempotency_key for request in requests]
+        known = {
+            exchange.idempotency_key: exchange
+            for exchange in self._session.scalars(
+                select(Exchange).where(
+                    Exchange.requester_id == requester.id, Exchange.idempotency_key.in_(keys)
+                )
+            )
+        }
+        translations = self._codes.translations(
+            requester.id, [(request.code, request.provider_id) for request in requests]
+        )
+        registered: dict[str, Decision] = {}
+        opened: list[Exchange | NetworkError] = []
+        new: list[Exchange] = []
+        for request, translation in zip(requests, translations, strict=True):
+            try:
+                exchange = self._opened(
+                    requester=requester,
+                    staff=staff,
+                    request=request,
+                    translation=translation,
+                    known=known,
+                    registered=registered,
+                )
+            except NetworkError as error:
+                opened.append(error)
+                continue
+            if request.idempotency_key not in known:
+                known[request.idempotency_key] = exchange
+                new.append(exchange)
+            opened.append(exchange)
+        if new:
+            # One INSERT of plain rows: the new exchanges need none of the session's tracking.
+            self._session.execute(insert(Exchange), [_row(exchange) for exchange in new])
+        return opened
+
+    def _opened(  # noqa: PLR0913 -- one request and what the batch looked up for it
+        self,
+        *,
+        requester: Body,
+        staff: Staff,
+        request: ExchangeRequest,
+        translation: tuple[InstitutionCode, InstitutionCode] | NetworkError,
+        known: Mapping[str, Exchange],
+        registered: dict[str, Decision],
+    ) -> Exchange:
+        """Return the exchange the key already names, or a new one (not yet added); or refuse."""
         key = request.idempotency_key
         if not IDEMPOTENCY_KEY.fullmatch(key):
             msg = (
@@ -138,13 +196,8 @@ class ExchangeService:
                 "(a fresh random value per request; the same value when retrying it)"
             )
             raise ExchangeRefused(msg)
-        existing = self._session.scalar(
-            select(Exchange).where(
-                Exchange.requester_id == requester.id, Exchange.idempotency_key == key
-            )
-        )
-        if existing is not None:
-            return self._same_request(existing, request)
+        if key in known:
+            return self._same_request(known[key], request)
         provider = self._bodies.body(request.provider_id)
         row = self._table.row(request.row_id)
         decision = self._table.check(
@@ -152,11 +205,14 @@ class ExchangeService:
         )
         if not decision:
             raise ExchangeRefused(decision.reason)
-        registered = self._bodies.may_perform(requester, row.task.id)
-        if not registered:
-            raise ExchangeRefused(registered.reason)
-        own, theirs = self._codes.translation(request.code, requester.id, provider.id)
-        exchange = Exchange(
+        if row.task.id not in registered:
+            registered[row.task.id] = self._bodies.may_perform(requester, row.task.id)
+        if not registered[row.task.id]:
+            raise ExchangeRefused(registered[row.task.id].reason)
+        if isinstance(translation, NetworkError):
+            raise translation
+        own, theirs = translation
+        return Exchange(
             serial=new_serial(),
             requester_id=requester.id,
             staff_id=staff.staff_id,
@@ -171,17 +227,6 @@ class ExchangeService:
             requested_at=self._clock(),
             attempts=0,
         )
-        self._session.add(exchange)
-        self._session.flush()
-        return exchange
-
-    def exchange(self, serial: str, requester_id: str) -> Exchange:
-        """Return the exchange ``serial`` of ``requester_id``; another body's is not found."""
-        exchange = self._session.get(Exchange, serial)
-        if exchange is None or exchange.requester_id != requester_id:
-            msg = f"{requester_id} has no exchange {serial!r}: check the serial number"
-            raise ExchangeNotFound(msg)
-        return exchange
 
     def delivery(self, exchange: Exchange) -> Delivery:
         """Return what to send the provider of a pending exchange."""
@@ -199,51 +244,53 @@ class ExchangeService:
             },
         )
 
-    def attempt_failed(self, serial: str, reason: str) -> None:
-        """Count a failed try of the provider and keep why; the exchange stays pending."""
-        exchange = self._session.get(Exchange, serial, with_for_update=True)
-        if exchange is not None and exchange.status == PENDING:
-            exchange.attempts += 1
-            exchange.last_error = reason[:500]
+    def attempts_failed(self, serials: Sequence[str], reason: str) -> None:
+        """Count a failed try of the provider for each of ``serials`` still pending."""
+        for exchange in self.locked(serials):
+            if exchange.status == PENDING:
+                exchange.attempts += 1
+                exchange.last_error = reason[:500]
 
-    def complete(self, serial: str, answer: Mapping[str, Any], ledger: LedgerService) -> Exchange:
-        """Record the provider's ``answer``: append the ledger entry and complete the exchange.
+    def complete_many(
+        self, answers: Mapping[str, Mapping[str, Any]], ledger: LedgerService
+    ) -> dict[str, Exchange | NetworkError]:
+        """Record the providers' answers by serial, appending all their entries at once.
 
-        An exchange already completed (a retry that crossed a slow answer) is returned as it is.
-        A malformed answer raises :class:`ProviderAnswerRefused` and leaves it pending.
+        Each exchange gets its ledger entry -- the batch's entries in one append, in the order
+        of ``answers`` -- and is marked completed in the caller's transaction, so either both
+        are written or neither (fail closed). An exchange already completed (a retry that
+        crossed a slow answer) is left as it is. A malformed answer counts as a failed try of its
+        exchange, which stays pending, and is answered as :class:`ProviderAnswerRefused` in its
+        place; a serial the hub does not know is left out.
         """
-        exchange = self._session.get(Exchange, serial, with_for_update=True)
-        if exchange is None:
-            msg = f"there is no exchange {serial!r}"
-            raise ExchangeNotFound(msg)
-        if exchange.status == COMPLETED:
-            return exchange
-        outcome, stored = _checked_answer(answer)
-        row = self._table.row(exchange.row_id)
         now = self._clock()
-        appended = ledger.append(
-            {
-                "kind": "exchange",
-                "disclosure_code": exchange.disclosure_code,
-                "at": ledger_time(now),
-                "serial": exchange.serial,
-                "requester": exchange.requester_id,
-                "staff": exchange.staff_id,
-                "task": row.task.id,
-                "row": row.id,
-                "item": exchange.item,
-                "provider": exchange.provider_id,
-                "outcome": outcome,
-            }
-        )
-        exchange.attempts += 1
-        exchange.status = COMPLETED
-        exchange.outcome = outcome
-        exchange.answer = stored
-        exchange.completed_at = now
-        exchange.ledger_index = appended.index
-        exchange.last_error = None
-        return exchange
+        done: dict[str, Exchange | NetworkError] = {}
+        completing: list[tuple[Exchange, str, str]] = []
+        locked = {exchange.serial: exchange for exchange in self.locked(list(answers))}
+        for exchange in (locked[serial] for serial in answers if serial in locked):
+            done[exchange.serial] = exchange
+            if exchange.status == COMPLETED:
+                continue
+            try:
+                outcome, stored = _checked_answer(answers[exchange.serial])
+            except ProviderAnswerRefused as refused:
+                exchange.attempts += 1
+                exchange.last_error = str(refused)
+                done[exchange.serial] = refused
+                continue
+            completing.append((exchange, outcome, stored))
+        entries = [self._entry(exchange, outcome, now) for exchange, outcome, _ in completing]
+        for (exchange, outcome, stored), appended in zip(
+            completing, ledger.append_many(entries), strict=True
+        ):
+            exchange.attempts += 1
+            exchange.status = COMPLETED
+            exchange.outcome = outcome
+            exchange.answer = stored
+            exchange.completed_at = now
+            exchange.ledger_index = appended.index
+            exchange.last_error = None
+        return done
 
     def collect(self, exchange: Exchange) -> dict[str, Any] | None:
         """Hand the answer of a completed exchange over once; the hub keeps no copy after."""
@@ -253,6 +300,47 @@ class ExchangeService:
         exchange.answer = None
         exchange.collected_at = self._clock()
         return answer
+
+    def exchanges(self, serials: Sequence[str], requester_id: str) -> list[Exchange | NetworkError]:
+        """Return the exchanges ``serials`` of ``requester_id``, each not found in its place."""
+        found = {exchange.serial: exchange for exchange in self.locked(serials)}
+        mine: list[Exchange | NetworkError] = []
+        for serial in serials:
+            try:
+                mine.append(_of_requester(found.get(serial), serial, requester_id))
+            except ExchangeNotFound as error:
+                mine.append(error)
+        return mine
+
+    def locked(self, serials: Sequence[str]) -> list[Exchange]:
+        """Return the exchanges ``serials`` there are, locked for update, in the order of serial.
+
+        Taking the locks in one order keeps two batches that share exchanges from deadlocking.
+        """
+        query = (
+            select(Exchange)
+            .where(Exchange.serial.in_(set(serials)))
+            .order_by(Exchange.serial)
+            .with_for_update()
+        )
+        return list(self._session.scalars(query))
+
+    def _entry(self, exchange: Exchange, outcome: str, now: datetime) -> dict[str, object]:
+        """Return the ledger entry of ``exchange`` completed with ``outcome`` at ``now``."""
+        row = self._table.row(exchange.row_id)
+        return {
+            "kind": "exchange",
+            "disclosure_code": exchange.disclosure_code,
+            "at": ledger_time(now),
+            "serial": exchange.serial,
+            "requester": exchange.requester_id,
+            "staff": exchange.staff_id,
+            "task": row.task.id,
+            "row": row.id,
+            "item": exchange.item,
+            "provider": exchange.provider_id,
+            "outcome": outcome,
+        }
 
     def record_refusal(
         self,
@@ -314,6 +402,22 @@ class ExchangeService:
             )
             raise IdempotencyConflict(msg)
         return existing
+
+
+_COLUMNS: Final = tuple(column.key for column in Exchange.__table__.columns)
+
+
+def _row(exchange: Exchange) -> dict[str, Any]:
+    """Return a new exchange's columns, for a bulk insert."""
+    return {column: getattr(exchange, column) for column in _COLUMNS}
+
+
+def _of_requester(exchange: Exchange | None, serial: str, requester_id: str) -> Exchange:
+    """Return ``exchange`` if it is ``requester_id``'s; another body's is not found."""
+    if exchange is None or exchange.requester_id != requester_id:
+        msg = f"{requester_id} has no exchange {serial!r}: check the serial number"
+        raise ExchangeNotFound(msg)
+    return exchange
 
 
 def _checked_answer(answer: Mapping[str, Any]) -> tuple[str, str]:

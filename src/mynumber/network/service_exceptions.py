@@ -14,6 +14,8 @@
      +-- ExchangeRefused                      the table, the tasks or the request refuse an exchange
      |    +-- IdempotencyConflict             an idempotency key reused for another request
      +-- ExchangeNotFound (LookupError)       no exchange of that body under that serial number
+     +-- MalformedExchange (ValueError)       a request body that is not the JSON the route takes
+     |    +-- ExchangeTooLarge                ... because it is too large
      +-- ProviderAnswerRefused                a provider's answer of the wrong form or size
 """
 
@@ -84,6 +86,18 @@ class ExchangeNotFound(NetworkError, LookupError):
     """The requesting body has no exchange under that transaction serial number."""
 
     code = "exchange-not-found"
+
+
+class MalformedExchange(NetworkError, ValueError):
+    """The request body is not the JSON the exchange route takes."""
+
+    code = "exchange-malformed"
+
+
+class ExchangeTooLarge(MalformedExchange):
+    """The request body is larger than the exchange route takes."""
+
+    code = "exchange-too-large"
 
 
 class ProviderAnswerRefused(NetworkError):

@@ -32,8 +32,10 @@ from mynumber.network.bodies import (
 from mynumber.network.codes import (
     derive_disclosure_code,
     derive_institution_code,
+    is_well_formed_code,
     validate_code,
 )
+from mynumber.network.exceptions import NetworkError
 from mynumber.network.models import Body, BodyCredential, BodyTask, InstitutionCode, Staff
 from mynumber.network.references import person_reference
 from mynumber.network.service_exceptions import (
@@ -49,7 +51,7 @@ from mynumber.numbers import corporate
 from mynumber.numbers.exceptions import InvalidNumber
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -62,6 +64,9 @@ NAME_LENGTH: Final = 200
 ROLE_LENGTH: Final = 100
 STAFF_ID_LENGTH: Final = 64
 _API_KEY_BYTES: Final = 32
+
+
+_TWELVE_DIGITS: Final = re.compile(r"\d{12}")
 
 
 def _now() -> datetime:
@@ -154,6 +159,12 @@ class BodyRegistry:
         """Add an active member ``staff_id`` to the staff of body ``body_id``."""
         body = self.body(body_id)
         staff_id = _text(staff_id, "staff id", STAFF_ID_LENGTH)
+        if _TWELVE_DIGITS.search(staff_id):
+            msg = (
+                "a staff id may not hold 12 digits in a row: the ledger records who acted and "
+                "refuses anything that could be an Individual Number; use an employee code"
+            )
+            raise BodyRefused(msg)
         if self._staff(body.id, staff_id) is not None:
             msg = f"{body.id} already has a staff member {staff_id!r}; choose another staff id"
             raise DuplicateStaff(msg)
@@ -306,13 +317,7 @@ class CodeService:
         """
         validate_code(code)
         row = self._session.scalar(select(InstitutionCode).where(InstitutionCode.code == code))
-        if row is None or row.body_id != body_id:
-            msg = (
-                f"the code sent is not one the hub issued to {body_id}: a body asks only with "
-                "its own code for a person"
-            )
-            raise CodeRefused(msg)
-        return row
+        return _owned(row, body_id)
 
     def translation(
         self, code: str, from_body: str, to_body: str
@@ -320,15 +325,50 @@ class CodeService:
         """Return the person's mappings at ``from_body`` (which sent ``code``), ``to_body``."""
         registry = BodyRegistry(self._session)
         source, target = registry.body(from_body), registry.body(to_body)
-        row = self.own_code(code, source.id)
-        found = self._row(row.person_reference, target.id)
-        if found is None:
-            msg = (
-                f"the person has no code at {target.id} yet: the registry has it issued when "
-                "the body comes to serve the person"
+        found = self.translations(source.id, [(code, target.id)])[0]
+        if isinstance(found, NetworkError):
+            raise found
+        return found
+
+    def translations(
+        self, from_body: str, asked: Sequence[tuple[str, str]]
+    ) -> list[tuple[InstitutionCode, InstitutionCode] | NetworkError]:
+        """For each ``(code, to_body)``, the person's mappings at ``from_body`` and ``to_body``.
+
+        Two queries answer any number: one for the codes sent, one for the persons' codes at
+        the bodies asked. Each pair that cannot be translated gets the error :meth:`translation`
+        would raise for it, in its place.
+        """
+        sent = {code for code, _ in asked if is_well_formed_code(code)}
+        rows = self._session.scalars(select(InstitutionCode).where(InstitutionCode.code.in_(sent)))
+        own = {row.code: row for row in rows if row.body_id == from_body}
+        targets = {target for _, target in asked}
+        persons = {row.person_reference for row in own.values()}
+        rows = self._session.scalars(
+            select(InstitutionCode).where(
+                InstitutionCode.person_reference.in_(persons),
+                InstitutionCode.body_id.in_(targets),
             )
-            raise CodeNotIssued(msg)
-        return row, found
+        )
+        theirs = {(row.person_reference, row.body_id): row for row in rows}
+        found: list[tuple[InstitutionCode, InstitutionCode] | NetworkError] = []
+        for code, target in asked:
+            try:
+                validate_code(code)
+                mine = _owned(own.get(code), from_body)
+            except NetworkError as error:
+                found.append(error)
+                continue
+            other = theirs.get((mine.person_reference, target))
+            if other is None:
+                msg = (
+                    f"the person has no code at {target} yet: the registry has it issued when "
+                    "the body comes to serve the person"
+                )
+                found.append(CodeNotIssued(msg))
+            else:
+                found.append((mine, other))
+        return found
 
     def _row(self, person: str, body_id: str) -> InstitutionCode | None:
         """Return the mapping of ``person`` at ``body_id``, if there is one."""
@@ -337,3 +377,17 @@ class CodeService:
                 InstitutionCode.person_reference == person, InstitutionCode.body_id == body_id
             )
         )
+
+
+def _owned(row: InstitutionCode | None, body_id: str) -> InstitutionCode:
+    """Return ``row`` if it is a code the hub issued to ``body_id``, else refuse it.
+
+    A code of another body and a code of no one are refused in the same words.
+    """
+    if row is None or row.body_id != body_id:
+        msg = (
+            f"the code sent is not one the hub issued to {body_id}: a body asks only with "
+            "its own code for a person"
+        )
+        raise CodeRefused(msg)
+    return row

@@ -28,6 +28,13 @@ from mynumber.settings import ConfigurationError, Settings
 
 #: A request hook of an ``httpx.AsyncClient``.
 RequestHook = Callable[[httpx.Request], Awaitable[None]]
+#: Seconds a node keeps an idle connection to another node. ``mynumber serve`` closes a
+#: connection idle for :data:`SERVER_KEEP_ALIVE` seconds; a client that reused one that long idle
+#: could send a request just as the server closes it, and the request would be lost. The client
+#: lets go well before.
+CLIENT_KEEP_ALIVE = 2.0
+#: Seconds ``mynumber serve`` keeps an idle connection open.
+SERVER_KEEP_ALIVE = 15
 
 
 class NodeClients:
@@ -125,6 +132,7 @@ class NodeClients:
         return httpx.AsyncClient(
             base_url=spec.base_url,
             timeout=timeout,
+            limits=httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE),
             verify=self._verify(),
             trust_env=False,
             event_hooks=hooks,

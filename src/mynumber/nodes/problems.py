@@ -34,7 +34,7 @@ from mynumber.cards.identity import IdentityRefused
 from mynumber.cards.relying_parties import RelyingPartyRefused
 from mynumber.cards.validity import InvalidCardDates
 from mynumber.deployment import UnknownNodeError
-from mynumber.errors import MyNumberError
+from mynumber.errors import PROBLEM_TYPE_PREFIX, MyNumberError
 from mynumber.holdings.exceptions import (
     AlreadyHeld,
     CollectionRefused,
@@ -66,7 +66,9 @@ from mynumber.network.service_exceptions import (
     DuplicateStaff,
     ExchangeNotFound,
     ExchangeRefused,
+    ExchangeTooLarge,
     IdempotencyConflict,
+    MalformedExchange,
     ProviderAnswerRefused,
 )
 from mynumber.nodes.exceptions import (
@@ -91,7 +93,6 @@ from mynumber.settings import ConfigurationError
 from mynumber.storage import DatabaseUnavailableError, MigrationError, StorageError
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
-PROBLEM_TYPE_PREFIX: Final = "tag:mynumber,2026:problem:"
 VALIDATION_PROBLEM_TYPE: Final = f"{PROBLEM_TYPE_PREFIX}request-invalid"
 
 #: The one table from error to HTTP status. A subclass not listed takes its nearest ancestor's.
@@ -149,6 +150,8 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     ExchangeRefused: HTTPStatus.FORBIDDEN,
     IdempotencyConflict: HTTPStatus.CONFLICT,
     ExchangeNotFound: HTTPStatus.NOT_FOUND,
+    MalformedExchange: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ExchangeTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     ProviderAnswerRefused: HTTPStatus.BAD_GATEWAY,
     ProvisionRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
     CollectionNotPermitted: HTTPStatus.FORBIDDEN,
@@ -205,12 +208,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     """Answer a :class:`MyNumberError` with its status from the table and its message."""
     assert isinstance(exc, MyNumberError)  # noqa: S101 -- registered for this class only
-    doc = (type(exc).__doc__ or "").strip().splitlines()
     return problem_response(
         request,
         status=status_for(exc),
-        problem_type=f"{PROBLEM_TYPE_PREFIX}{exc.code}",
-        title=doc[0] if doc else None,
+        problem_type=exc.problem_type,
+        title=exc.title,
         detail=str(exc),
     )
 

@@ -13,7 +13,8 @@ from tests.integration.counter.conftest import (
     Registry,
 )
 
-from mynumber.nodes.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX
+from mynumber.errors import PROBLEM_TYPE_PREFIX
+from mynumber.nodes.problems import PROBLEM_MEDIA_TYPE
 from mynumber.numbers import individual
 from mynumber.register.models import AttributeLookup, IndividualNumberRecord, LifeEvent, Resident
 

@@ -220,19 +220,35 @@ async def test_a_wrong_api_key_is_refused(network: Network) -> None:
     [
         {"code": "X", "row": CHILD_ALLOWANCE, "item": "local-tax-income"},
         {"code": "X" * 26, "row": CHILD_ALLOWANCE, "item": "i", "provider": FORMER_CITY, "x": "1"},
-        {"code": "X" * 5000, "row": CHILD_ALLOWANCE, "item": "i", "provider": FORMER_CITY},
+        {"code": "X" * 65, "row": CHILD_ALLOWANCE, "item": "i", "provider": FORMER_CITY},
     ],
-    ids=["missing-provider", "unknown-field", "oversized-code"],
+    ids=["missing-provider", "unknown-field", "overlong-code"],
 )
-async def test_a_malformed_request_is_refused_before_the_hub(
+async def test_a_malformed_request_is_refused_and_recorded(
     network: Network, form: dict[str, str]
 ) -> None:
-    """A malformed payload is a 422 problem and reaches nothing."""
+    """A malformed payload is a 422 problem, recorded at the hub as the body's; nothing opens."""
     refused = await network.client.post(
         f"/institutions/{CITY}/api/exchanges", json=form, headers=network.headers(CITY)
     )
-    _problem(refused, 422)
+    assert _problem(refused, 422)["type"].endswith(":exchange-malformed")
     assert _count(network, "hub", Exchange) == 0
+    assert _count(network, CITY, ExchangeRecord) == 0
+    with network.session("hub") as session:
+        [refusal] = session.scalars(select(NetworkRefusal))
+        assert (refusal.body_id, refusal.code) == (CITY, "exchange-malformed")
+        assert "X" * 26 not in refusal.reason  # the values sent are never repeated
+
+
+async def test_an_oversized_request_is_refused_at_the_node(network: Network) -> None:
+    """A body over the limit is a 413 problem from the body's own node; nothing reaches the hub."""
+    form = _form("X" * 26, item="i" * 5000)
+    refused = await network.client.post(
+        f"/institutions/{CITY}/api/exchanges", json=form, headers=network.headers(CITY)
+    )
+    assert _problem(refused, 413)["type"].endswith(":exchange-too-large")
+    assert _count(network, "hub", Exchange) == 0
+    assert _count(network, "hub", NetworkRefusal) == 0
 
 
 async def test_another_body_cannot_collect_an_exchange(network: Network) -> None:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 from tests.integration.ledger.conftest import disclosure_code, exchange
 
+from mynumber.deployment import NodeKind
 from mynumber.ledger import merkle
 from mynumber.ledger.checkpoints import open_checkpoint
 from mynumber.ledger.entries import canonical_json
@@ -19,11 +20,22 @@ from mynumber.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
 from mynumber.ledger.screening import MAX_ENTRY_BYTES, EntryTooLarge, NumberInEntry
 from mynumber.ledger.services import CheckpointNotFound, EntryNotFound, LedgerService
 from mynumber.ledger.verification import LedgerVerifier
-from mynumber.storage import TransactionFailedError, unit_of_work
+from mynumber.storage import (
+    TransactionFailedError,
+    create_engine,
+    session_factory,
+    unit_of_work,
+    upgrade,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
     import sqlalchemy
     from sqlalchemy.orm import Session, sessionmaker
+
+    from mynumber.storage import FieldKeys
 
 ORIGIN = "hub.example.jp/ledger"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -136,6 +148,83 @@ def test_a_malformed_entry_is_refused_and_nothing_stored(
         _ledger(session, signing_key).append(entry)
     assert _counts(sessions) == (0, 0, 0)
     assert issubclass(EntryTooLarge, MalformedEntry)
+
+
+@pytest.fixture
+def one_by_one(tmp_path: Path, field_keys: FieldKeys) -> Iterator[sessionmaker[Session]]:
+    """Yield sessions of a second hub database (SQLite), to append to one entry at a time."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'one-by-one.sqlite3'}", field_keys)
+    try:
+        upgrade(engine, NodeKind.HUB)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+#: Batch sizes that start and end at odd sizes, cross powers of two, and include an empty batch.
+BATCHES = (1, 3, 6, 0, 16, 5, 2)
+
+
+def test_a_batch_appends_as_appending_one_by_one_does(
+    sessions: sessionmaker[Session],
+    one_by_one: sessionmaker[Session],
+    signing_key: Ed25519PrivateKey,
+) -> None:
+    """Entries appended in batches get the indexes, leaves, roots and proofs of single appends."""
+    total = sum(BATCHES)
+    leaves = _append_all(one_by_one, signing_key, total)
+    first = 0
+    for count in BATCHES:
+        numbers = range(first, first + count)
+        with unit_of_work(sessions) as session:
+            appended = _ledger(session, signing_key).append_many([exchange(n) for n in numbers])
+        assert [(each.index, each.leaf_hash) for each in appended] == [
+            (n, leaves[n]) for n in numbers
+        ]
+        first += count
+    with unit_of_work(sessions) as session, unit_of_work(one_by_one) as single_session:
+        batched, single = _ledger(session, signing_key), _ledger(single_session, signing_key)
+        assert batched.size() == single.size() == total
+        for size in range(total + 1):
+            assert batched.root(size) == single.root(size)
+            for index in range(size):
+                assert batched.inclusion(index, size) == single.inclusion(index, size)
+            assert batched.consistency(size // 3, size) == single.consistency(size // 3, size)
+        for index in range(total):
+            assert batched.entry(index).entry == single.entry(index).entry
+        assert batched.checkpoint() == single.checkpoint()
+    assert _counts(sessions) == _counts(one_by_one)
+
+
+@pytest.mark.parametrize(
+    ("malformed", "refusal"),
+    [
+        ({**exchange(5), "note": "番号 621498320257 を照会"}, NumberInEntry),
+        ({"kind": "exchange", "sequence": 5}, MalformedEntry),
+    ],
+    ids=["twelve-digits", "no-disclosure-code"],
+)
+def test_one_malformed_entry_refuses_the_whole_batch(
+    sessions: sessionmaker[Session],
+    signing_key: Ed25519PrivateKey,
+    malformed: dict[str, object],
+    refusal: type[Exception],
+) -> None:
+    """A batch with one bad entry raises before writing any of it, even if the caller commits."""
+    _append_all(sessions, signing_key, 3)
+    before = _counts(sessions)
+    good = [exchange(3), exchange(4), exchange(6)]
+    with unit_of_work(sessions) as session:
+        ledger = _ledger(session, signing_key)
+        root = ledger.root()
+        with pytest.raises(refusal):
+            ledger.append_many([*good[:2], malformed, good[2]])
+        assert (ledger.size(), ledger.root()) == (3, root)
+        assert ledger.append_many([]) == []
+    assert _counts(sessions) == before
+    with unit_of_work(sessions) as session:
+        appended = _ledger(session, signing_key).append_many(good)
+    assert [each.index for each in appended] == [3, 4, 5]
 
 
 def test_checkpoints_verify_with_the_hub_key_and_are_reused(

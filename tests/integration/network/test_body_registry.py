@@ -145,3 +145,13 @@ def test_staff_ids_are_unique_per_body_and_need_a_body(sessions: sessionmaker[Se
             registry.add_staff(CITY.id, "s-1", "別人", "clerk", added_by="Ito")
         with pytest.raises(BodyNotFound, match="no body is registered as 'nowhere'"):
             registry.add_staff("nowhere", "s-9", "誰か", "clerk", added_by="Ito")
+
+
+def test_a_staff_id_that_could_be_a_number_is_refused(sessions: sessionmaker[Session]) -> None:
+    """Twelve digits in a row in a staff id are refused: the ledger would refuse its entries."""
+    with unit_of_work(sessions) as session:
+        register(session, CITY, TAX)
+        registry = BodyRegistry(session)
+        with pytest.raises(BodyRefused, match="may not hold 12 digits in a row"):
+            registry.add_staff(CITY.id, "emp-123456789012", "佐藤", "clerk", added_by="Ito")
+        assert registry.add_staff(CITY.id, "emp-12345678901", "佐藤", "clerk", added_by="Ito")
