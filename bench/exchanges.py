@@ -5,22 +5,31 @@ provider (the former city) each have their own PostgreSQL database and their own
 --node ID`` process, so every hop is a real HTTP request over the loopback: persons with codes at
 both cities and the provider's copy of their income.
 
-Ours, timed: ``count`` exchanges a round with ``concurrency`` in flight, each worker with a
-keep-alive ``httpx.AsyncClient`` of its own (``load``), each exchange as a staff member of the city
-makes it: ``POST /api/exchanges`` at
-the city's node (the API key, ``X-Staff``, a fresh ``Idempotency-Key``), which passes it to the
-hub, which routes it to the provider, appends the ledger entry and completes it; then ``GET
-/api/exchanges/{serial}`` at the city's node, which collects the answer through the hub. The
-answer is checked against the income the provider holds. Baseline, in the same run and the same
-way: ``GET /`` of a FastAPI app whose one route answers ``{}`` (``noop_server``), served by
+Ours, timed, two ways, each with workers that each have a keep-alive ``httpx.AsyncClient`` of
+their own (``load``), as a staff member of the city makes them:
+
+* single exchanges: ``count`` a round with ``concurrency`` in flight, each ``POST
+  /api/exchanges`` at the city's node (the API key, ``X-Staff``, a fresh ``Idempotency-Key``),
+  which passes it to the hub, which routes it to the provider, appends the ledger entry and
+  completes it; then ``GET /api/exchanges/{serial}`` at the city's node, which collects the
+  answer through the hub;
+* batched exchanges: ``exchange_batches`` batches a round of ``exchange_batch`` exchanges each,
+  ``exchange_batch_concurrency`` in flight, each ``POST /api/exchange-batches`` at the city's
+  node (each item with a fresh ``idempotency_key`` of its own), which the hub routes to the
+  provider in one request and logs in one append; then ``POST /api/exchange-answers`` with the
+  batch's serial numbers, which collects every answer through the hub.
+
+Every answer is checked against the income the provider holds. Baseline, in the same run and the
+same way: ``GET /`` of a FastAPI app whose one route answers ``{}`` (``noop_server``), served by
 uvicorn in its own process. No part of this Python process is pinned during the figure: the
 servers, PostgreSQL and this load generator share every CPU of the machine.
 
 At the end the hub, the ledger and both institutions' records are counted: exactly one completed,
-collected exchange, one ledger entry and one record at each city per exchange made.
+collected exchange, one ledger entry and one record at each city per exchange made, single and
+batched alike.
 """
 
-import importlib.util
+import functools
 import os
 import secrets
 import signal
@@ -30,6 +39,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,7 +50,7 @@ import exchanges_setup
 import servers
 from exchanges_setup import CITY, FORMER_CITY, ITEM, ROW, STAFF, Deployed, Network
 from figures import Figure, Sizes
-from load import Failures, Load, alternate
+from load import Failures, Load, Step, alternate
 
 #: The baseline server's script, beside this one.
 NOOP_SERVER = Path(__file__).with_name("noop_server.py")
@@ -50,6 +60,8 @@ NOOP_SERVER = Path(__file__).with_name("noop_server.py")
 #: fails (``ReadError``, a 502 from the city's node). Inside a busy round no connection idles that
 #: long; after 6 s of quiet every idle one is closed, and the round opens fresh ones.
 SETTLE = 6.0
+#: The most exchanges a batch may hold (the nodes' ``MAX_BATCH``).
+MAX_BATCH = 1000
 
 
 class Requests:
@@ -61,13 +73,15 @@ class Requests:
         self._key = deployed.api_key
         self.made = 0
 
-    def headers(self, *, api_key: str | None = None) -> dict[str, str]:
-        """Return the headers of a staff member's request, with a fresh idempotency key."""
-        return {
-            "Authorization": f"Bearer {api_key or self._key}",
-            "X-Staff": STAFF,
-            "Idempotency-Key": f"bench-{secrets.token_hex(12)}",
-        }
+    def headers(self, *, api_key: str | None = None, idempotent: bool = True) -> dict[str, str]:
+        """Return the headers of a staff member's request, with a fresh idempotency key.
+
+        A batch's request has none (``idempotent=False``): each of its items has its own.
+        """
+        headers = {"Authorization": f"Bearer {api_key or self._key}", "X-Staff": STAFF}
+        if idempotent:
+            headers["Idempotency-Key"] = _idempotency_key()
+        return headers
 
     async def exchange(
         self, client: httpx.AsyncClient, index: int, failures: Failures
@@ -101,6 +115,111 @@ class Requests:
             return None
         return {"item": done - start, "post": posted - start}
 
+    def batches(self, size: int) -> Step:
+        """Return the step that makes batch ``index``: ``size`` exchanges asked and collected."""
+        return functools.partial(self.batch, size=size)
+
+    async def batch(
+        self, client: httpx.AsyncClient, index: int, failures: Failures, *, size: int
+    ) -> dict[str, float] | None:
+        """Ask for ``size`` persons' income in one batch, collect every answer, check each.
+
+        The persons are taken in turn from ``index * size`` on; no item may be refused. Returns
+        the batch's latencies: the whole (``item``) and the asking alone (``post``).
+        """
+        first = index * size
+        persons = [self._persons[(first + n) % len(self._persons)] for n in range(size)]
+        items = [
+            {
+                "code": person.code,
+                "row": ROW,
+                "item": ITEM,
+                "provider": FORMER_CITY,
+                "idempotency_key": _idempotency_key(),
+            }
+            for person in persons
+        ]
+        start = time.perf_counter()
+        asked = await self._post(
+            client, "api/exchange-batches", {"exchanges": items}, failures, 202
+        )
+        posted = time.perf_counter()
+        if asked is None:
+            return None
+        opened = _batch_items(asked.json())
+        serials = [str(item["exchange"]["serial"]) for item in opened if item.get("exchange")]
+        self.made += len(serials)
+        if len(opened) != size or len(serials) != size:
+            failures.add(
+                f"POST /api/exchange-batches: {len(serials):,} of {size:,} items accepted", asked
+            )
+            return None
+        collected = await self._post(client, "api/exchange-answers", {"serials": serials}, failures)
+        done = time.perf_counter()
+        if collected is None:
+            return None
+        answers = _batch_items(collected.json())
+        right = sum(
+            _answered(item, serial, person.income)
+            for item, serial, person in zip(answers, serials, persons, strict=False)
+        )
+        if len(answers) != size or right != size:
+            failures.add(
+                f"{size - right:,} of a batch's {size:,} exchanges answered other than the "
+                "provider's copy",
+                collected,
+            )
+            return None
+        return {"item": done - start, "post": posted - start}
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        body: dict[str, Any],
+        failures: Failures,
+        status: int = 200,
+    ) -> httpx.Response | None:
+        """POST ``body`` to ``path`` as the staff member; the answer if it has ``status``.
+
+        Else count a failure and return None. No ``Idempotency-Key``: a batch's items have
+        their own.
+        """
+        try:
+            answer = await client.post(path, json=body, headers=self.headers(idempotent=False))
+        except httpx.HTTPError as exc:
+            failures.add(f"POST /{path}: no answer ({exc!r})")
+            return None
+        if answer.status_code != status:
+            failures.add(f"POST /{path}", answer)
+            return None
+        return answer
+
+
+def _idempotency_key() -> str:
+    """Return a fresh idempotency key (8 to 100 printable characters)."""
+    return f"bench-{secrets.token_hex(12)}"
+
+
+def _batch_items(answer: object) -> list[dict[str, Any]]:
+    """Return the items of a batch's answer (``{"exchanges": [...]}``), or none if malformed."""
+    items = answer.get("exchanges") if isinstance(answer, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [item if isinstance(item, dict) else {} for item in items]
+
+
+def _answered(item: dict[str, Any], serial: str, income: dict[str, Any]) -> bool:
+    """Tell whether one item of the answers is exchange ``serial`` with the provider's copy."""
+    exchange = item.get("exchange")
+    return (
+        isinstance(exchange, dict)
+        and item.get("refusal") is None
+        and exchange.get("serial") == serial
+        and exchange.get("status") == "completed"
+        and exchange.get("answer") == {"held": True, "data": income}
+    )
+
 
 async def noop(
     client: httpx.AsyncClient, _index: int, failures: Failures
@@ -119,17 +238,23 @@ async def noop(
 
 
 def exchanges(sizes: Sizes, server_url: str) -> Figure:
-    """Figure 8: exchanges over HTTP on PostgreSQL, beside no-op round trips; then a profile."""
+    """Figure 8: single and batched exchanges over HTTP on PostgreSQL, beside no-op round trips.
+
+    Then a profile of each, every node under cProfile.
+    """
+    if not 1 <= sizes.exchange_batch <= MAX_BATCH:
+        msg = f"--exchange-batch must be from 1 to {MAX_BATCH:,}, not {sizes.exchange_batch:,}"
+        raise SystemExit(msg)
     with (
         _every_cpu(),
-        _sniffio_absent(),
         tempfile.TemporaryDirectory(prefix="mynumber-bench-logs-") as directory,
         exchanges_setup.deployed(server_url, sizes.exchange_persons) as deployed,
     ):
         logs, requests = Path(directory), Requests(deployed)
         with exchanges_setup.network(deployed, logs) as network, _noop_server(logs) as baseline:
             exchanges_check.before_timing(deployed, requests, baseline.url)
-            ours = _load(deployed, network, requests, sizes, sizes.exchanges)
+            ours = _load(deployed, network, requests, sizes)
+            batched = _load(deployed, network, requests, sizes, batched=True)
             noops = Load(
                 exchanges_report.NOOP,
                 baseline.url,
@@ -140,14 +265,20 @@ def exchanges(sizes: Sizes, server_url: str) -> Figure:
             )
             timed = alternate(
                 f"[{exchanges_setup.FIGURE}] exchanges over HTTP, {sizes.exchange_concurrency} "
-                "in flight",
-                [ours, noops],
+                f"in flight; batches of {sizes.exchange_batch:,}, "
+                f"{sizes.exchange_batch_concurrency} in flight",
+                [ours, batched, noops],
                 sizes.exchange_rounds,
             )
         exchanges_check.verify(deployed, requests.made)
         profile = _profile(deployed, requests, sizes, logs)
+        batch_profile = _profile(deployed, requests, sizes, logs, batched=True)
     return exchanges_report.figure(
-        timed, ours=ours, noops=noops, sizes=sizes, deployed=deployed, profile=profile
+        timed,
+        loads=exchanges_report.Loads(ours, batched, noops),
+        sizes=sizes,
+        deployed=deployed,
+        profiles=(profile, batch_profile),
     )
 
 
@@ -156,18 +287,36 @@ def _load(  # noqa: PLR0913 -- the setup, the requests, the sizes, and this load
     network: Network,
     requests: Requests,
     sizes: Sizes,
-    count: int,
+    count: int | None = None,
     *,
+    batched: bool = False,
+    concurrency: int | None = None,
     strict: bool = True,
 ) -> Load:
-    """Return the load of ``count`` exchanges a round at the city's node, reading every CPU."""
+    """Return the load at the city's node, reading every CPU: single exchanges, or batches.
+
+    ``count`` items a round, ``concurrency`` in flight: exchanges, or batches (by default as
+    many as the sizes say).
+    """
     processes = {server.name: _cpu_of(server.pid) for server in network.servers}
     processes |= {"PostgreSQL": servers.postgres_cpu_seconds, **_client()}
+    if batched:
+        return Load(
+            exchanges_report.BATCHED,
+            deployed.base_url(CITY),
+            sizes.exchange_batches if count is None else count,
+            concurrency or sizes.exchange_batch_concurrency,
+            requests.batches(sizes.exchange_batch),
+            processes,
+            settle=SETTLE,
+            strict=strict,
+            unit=sizes.exchange_batch,
+        )
     return Load(
         exchanges_report.OURS,
         deployed.base_url(CITY),
-        count,
-        sizes.exchange_concurrency,
+        sizes.exchanges if count is None else count,
+        concurrency or sizes.exchange_concurrency,
         requests.exchange,
         processes,
         settle=SETTLE,
@@ -176,35 +325,46 @@ def _load(  # noqa: PLR0913 -- the setup, the requests, the sizes, and this load
 
 
 def _profile(
-    deployed: Deployed, requests: Requests, sizes: Sizes, logs: Path
+    deployed: Deployed, requests: Requests, sizes: Sizes, logs: Path, *, batched: bool = False
 ) -> exchanges_profile.Profile | None:
-    """Serve the three nodes again under cProfile, make the profile's exchanges, read the stats."""
-    if not sizes.profile_exchanges:
+    """Serve the three nodes again under cProfile, make the profile's exchanges, read the stats.
+
+    Single exchanges, as many in flight as timed, after a warm-up of twice as many as are in
+    flight; or (``batched``) batches one at a time, after one: slowed down by the profiler,
+    several batches in flight outlast the nodes' timeout for a call to another node.
+    """
+    if batched:
+        count, warm_count, concurrency = sizes.profile_exchange_batches, 1, 1
+        what = f"{count:,} batches of {sizes.exchange_batch:,}, one at a time"
+    else:
+        count, warm_count = sizes.profile_exchanges, 2 * sizes.exchange_concurrency
+        concurrency = sizes.exchange_concurrency
+        what = f"{count:,} exchanges, {concurrency} in flight"
+    if not count:
         return None
-    print(
-        f"[{exchanges_setup.FIGURE}] profile: {sizes.profile_exchanges:,} exchanges, "
-        "every node under cProfile",
-        flush=True,
-    )
-    out = logs / "profiles"
+    print(f"[{exchanges_setup.FIGURE}] profile: {what}, every node under cProfile", flush=True)
+    out = logs / ("profiles-batched" if batched else "profiles")
     out.mkdir()
     with exchanges_setup.network(deployed, logs, profiles=out) as network:
         # Not strict: a failure under the profiler is reported with the profile, not fatal.
-        warm = _load(
-            deployed, network, requests, sizes, 2 * sizes.exchange_concurrency, strict=False
+        profiled = functools.partial(
+            _load, deployed, network, requests, sizes, batched=batched, concurrency=concurrency
         )
+        warm = profiled(warm_count, strict=False)
         warm()
         for server in network.servers:  # what the nodes did so far, to take away
             os.kill(server.pid, signal.SIGUSR1)
         for server in network.servers:
             _wait_for(out / f"{server.name}.start.prof")
-        load = _load(deployed, network, requests, sizes, sizes.profile_exchanges, strict=False)
+        load = profiled(count, strict=False)
         load()
     failed = [done.failures for done in (*warm.rounds, *load.rounds) if done.failures.count]
     failures = Failures(sum(f.count for f in failed), failed[0].first) if failed else None
     if failures is None:
         exchanges_check.verify(deployed, requests.made)
-    return exchanges_profile.read(out, sizes.profile_exchanges, load.cpu_per_item(), failures)
+    return exchanges_profile.read(
+        out, count * load.unit, load.cpu_per_item(), failures, batch=load.unit if batched else 0
+    )
 
 
 def _wait_for(path: Path) -> None:
@@ -225,27 +385,6 @@ def _noop_server(logs: Path) -> Iterator[servers.Server]:
     url = f"http://127.0.0.1:{port}/"
     with servers.served("no-op server", command, url, logs / "noop.log") as server:
         yield server
-
-
-@contextmanager
-def _sniffio_absent() -> Iterator[None]:
-    """Make this process's failed imports of ``sniffio`` cheap while the figure runs.
-
-    httpcore 1.0 imports ``sniffio`` inside the function it calls whenever it sets up a lock,
-    an event or a semaphore -- several times per request -- and this environment has no sniffio
-    (anyio stopped depending on it), so each import fails after searching every directory of
-    ``sys.path`` again: most of the load generator's CPU (encode/httpcore#1103). ``None`` in
-    ``sys.modules`` makes it fail at once, and httpcore then assumes asyncio, which it is. Only
-    this process, the load generator, is changed: the servers run as they are, and pay it.
-    """
-    if importlib.util.find_spec("sniffio") is not None:
-        yield
-        return
-    sys.modules["sniffio"] = None  # type: ignore[assignment]  # None halts the import at once
-    try:
-        yield
-    finally:
-        del sys.modules["sniffio"]
 
 
 @contextmanager

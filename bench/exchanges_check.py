@@ -1,11 +1,11 @@
 """The exchanges figure's checks: the flow answers right before timing, and adds up after.
 
-Before timing: a few exchanges made and collected, each answer the provider's copy; a request
-with an API key the hub never issued refused (401, a problem); the no-op app answering ``{}``.
-After: the hub holds exactly one completed and collected exchange per exchange made and no
-other, the ledger one ``exchange`` entry for each, the city one requester's record with its
-answer for each, the former city one provider's record for each, and the hub the one refusal
-made on purpose. Any difference stops the run.
+Before timing: a few exchanges made and collected, singly and in a batch, each answer the
+provider's copy; a request with an API key the hub never issued refused (401, a problem); the
+no-op app answering ``{}``. After: the hub holds exactly one completed and collected exchange per
+exchange made (single or in a batch) and no other, the ledger one ``exchange`` entry for each, the
+city one requester's record with its answer for each, the former city one provider's record for
+each, and the hub the one refusal made on purpose. Any difference stops the run.
 """
 
 import asyncio
@@ -41,6 +41,11 @@ class Asking(Protocol):
     ) -> dict[str, float] | None:
         """Make and check one exchange."""
 
+    async def batch(
+        self, client: httpx.AsyncClient, index: int, failures: Failures, *, size: int
+    ) -> dict[str, float] | None:
+        """Make and check one batch of ``size`` exchanges."""
+
 
 def before_timing(deployed: Deployed, requests: Asking, noop_url: str) -> None:
     """Stop the run unless exchanges answer right, a wrong key is refused and the no-op answers."""
@@ -60,11 +65,12 @@ def before_timing(deployed: Deployed, requests: Asking, noop_url: str) -> None:
 
 
 async def _exchanges(deployed: Deployed, requests: Asking) -> None:
-    """Make ``CHECKED`` exchanges one after another; stop the run at the first wrong answer."""
+    """Make ``CHECKED`` exchanges one after another, then a batch of as many; stop at a failure."""
     failures = Failures()
     async with httpx.AsyncClient(base_url=deployed.base_url(CITY), trust_env=False) as client:
         for index in range(CHECKED):
             await requests.exchange(client, index, failures)
+        await requests.batch(client, 1, failures, size=CHECKED)
     if failures.count:
         msg = f"an exchange failed before timing: {failures.first}"
         raise SystemExit(msg)

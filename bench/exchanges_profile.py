@@ -30,10 +30,6 @@ _Part = tuple[str, tuple[tuple[str, str], ...]]
 #: The parts every node is shown with: the HTTP client's costs, signatures, the database's.
 _COMMON: tuple[_Part, ...] = (
     (
-        "httpcore: the failed `import sniffio` at each lock it sets up (encode/httpcore#1103)",
-        (("httpcore/_synchronization.py", "current_async_library"),),
-    ),
-    (
         "httpcore: assigning requests to pooled connections",
         (("httpcore/_async/connection_pool.py", "_assign_requests_to_connections"),),
     ),
@@ -44,20 +40,24 @@ _COMMON: tuple[_Part, ...] = (
         (("sqlalchemy/engine/default.py", "do_ping"),),
     ),
     ("new database connections (psycopg `connect`)", (("psycopg/connection.py", "connect"),)),
+    (
+        "JSON: encoding (stdlib `json.dumps`) and decoding (`json.loads`)",
+        (("json/__init__.py", "dumps"), ("json/__init__.py", "loads")),
+    ),
 )
-#: The parts of each node's own work.
+#: The parts of each node's own work; the single exchange goes through the batch's code too.
 _PARTS: dict[str, tuple[_Part, ...]] = {
     CITY: (
         (
-            "passing the POST and the GET on to the hub (`_pass_on`)",
+            "passing the requests on to the hub (`_pass_on`)",
             (("institution/api.py", "_pass_on"),),
         ),
         (
-            "recording the exchange asked for (`_record_requested`)",
+            "recording the exchanges asked for (`_record_requested`)",
             (("institution/api.py", "_record_requested"),),
         ),
         (
-            "recording the answer collected (`_record_collected`)",
+            "recording the answers collected (`_record_collected`)",
             (("institution/api.py", "_record_collected"),),
         ),
     ),
@@ -66,24 +66,36 @@ _PARTS: dict[str, tuple[_Part, ...]] = {
             "authenticating the key and staff member (`BodyRegistry.authenticate`)",
             (("network/services.py", "authenticate"),),
         ),
-        ("opening the exchange (`ExchangeService.open`)", (("network/exchanges.py", "open"),)),
+        (
+            "opening the exchanges (`ExchangeService.open_many`)",
+            (("network/exchanges.py", "open_many"),),
+        ),
+        (
+            "translating the codes (`CodeService.translations`)",
+            (("network/services.py", "translations"),),
+        ),
         ("asking the provider (`_ask`)", (("network/exchange_api.py", "_ask"),)),
         (
-            "completing it, ledger entry included (`ExchangeService.complete`)",
-            (("network/exchanges.py", "complete"),),
+            "recording the answers, ledger included, and reading them back (`_record_answers`)",
+            (("network/exchange_api.py", "_record_answers"),),
         ),
         (
-            "appending the ledger entry (`LedgerService.append`)",
-            (("ledger/services.py", "append"),),
+            "completing them (`ExchangeService.complete_many`)",
+            (("network/exchanges.py", "complete_many"),),
         ),
         (
-            "reading it back for the POST's answer (`_peek`)",
-            (("network/exchange_api.py", "_peek"),),
+            "appending the ledger entries (`LedgerService.append_many`)",
+            (("ledger/services.py", "append_many"),),
         ),
         (
-            "the GET: its state, then handing the answer over (`_state`, `_collect`)",
-            (("network/exchange_api.py", "_state"), ("network/exchange_api.py", "_collect")),
+            "locking and reading exchanges by serial (`ExchangeService.locked`)",
+            (("network/exchanges.py", "locked"),),
         ),
+        (
+            "handing the answers over (`_hand_over`)",
+            (("network/exchange_api.py", "_hand_over"),),
+        ),
+        ("building the views (`_view`)", (("network/exchange_api.py", "_view"),)),
     ),
     FORMER_CITY: (
         (
@@ -91,8 +103,8 @@ _PARTS: dict[str, tuple[_Part, ...]] = {
             (("institution/api.py", "provide"),),
         ),
         (
-            "reading the copy and recording the provision (`InstitutionRecords.provide`)",
-            (("institution/services.py", "provide"),),
+            "reading the copies and recording the provisions (`InstitutionRecords.provide_many`)",
+            (("institution/services.py", "provide_many"),),
         ),
     ),
 }
@@ -123,17 +135,24 @@ class Profile:
     nodes: tuple[NodeProfile, ...]
     #: CPU seconds per exchange of each process while profiled (from /proc).
     process_cpu: dict[str, float]
-    #: The exchanges that failed under the profiler (warm-up included), if any.
+    #: The items that failed under the profiler (warm-up included), if any.
     failures: Failures | None = None
+    #: The exchanges per batch, or 0 for single exchanges.
+    batch: int = 0
 
 
 def read(
-    directory: Path, exchanges: int, process_cpu: dict[str, float], failures: Failures | None
+    directory: Path,
+    exchanges: int,
+    process_cpu: dict[str, float],
+    failures: Failures | None,
+    *,
+    batch: int = 0,
 ) -> Profile:
     """Read the stats of every served node in ``directory``, per exchange.
 
-    ``exchanges`` were made between ``<node>.start.prof`` (written once the node was warm) and
-    ``<node>.prof`` (written when it stopped).
+    ``exchanges`` were made (in batches of ``batch``, if not 0) between ``<node>.start.prof``
+    (written once the node was warm) and ``<node>.prof`` (written when it stopped).
     """
     nodes = []
     for node in SERVED:
@@ -160,20 +179,27 @@ def read(
                 top,
             )
         )
-    return Profile(exchanges, tuple(nodes), process_cpu, failures)
+    return Profile(exchanges, tuple(nodes), process_cpu, failures, batch)
 
 
-def markdown(node: NodeProfile) -> list[str]:
-    """Return one node's profile as three Markdown tables."""
+def markdown(node: NodeProfile, batch: int = 0) -> list[str]:
+    """Return one node's profile as three Markdown tables.
+
+    Calls are counted per exchange, or per batch of ``batch`` exchanges if it is not 0.
+    """
+    calls_of, per = (lambda calls: calls * batch, "batch") if batch else (float, "exchange")
     lines = [
         "",
         f"**{node.node}**: {human_time(node.total)} of CPU per exchange under the profiler.",
         "",
-        "| Part of the work (cumulative, parts may nest) | Calls | Per exchange | Share |",
+        (
+            f"| Part of the work (cumulative, parts may nest) | Calls per {per} | Per exchange "
+            "| Share |"
+        ),
         "|---|--:|--:|--:|",
     ]
     lines += [
-        f"| {label} | {calls:.1f} | {human_time(seconds)} | {seconds / node.total:.0%} |"
+        f"| {label} | {calls_of(calls):.1f} | {human_time(seconds)} | {seconds / node.total:.0%} |"
         for label, seconds, calls in node.parts
         if calls
     ]
@@ -188,11 +214,11 @@ def markdown(node: NodeProfile) -> list[str]:
     ]
     lines += [
         "",
-        "| Function (by own time) | Calls | Own time | With callees |",
+        f"| Function (by own time) | Calls per {per} | Own time per exchange | With callees |",
         "|---|--:|--:|--:|",
     ]
     lines += [
-        f"| `{name}` | {calls:.1f} | {human_time(own)} | {human_time(cumulative)} |"
+        f"| `{name}` | {calls_of(calls):.1f} | {human_time(own)} | {human_time(cumulative)} |"
         for name, calls, own, cumulative in node.top
     ]
     return lines

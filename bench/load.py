@@ -1,7 +1,8 @@
 """A closed-loop HTTP load: a fixed number of requests in flight, over keep-alive connections.
 
 One call of :class:`Load` is one round: ``count`` items, each made by ``step`` (one or more
-requests), by ``concurrency`` workers that each start the next item as soon as theirs is done,
+requests; an item may stand for ``unit`` things, as a batch for its exchanges), by ``concurrency``
+workers that each start the next item as soon as theirs is done,
 each over an ``httpx.AsyncClient`` of its own with one keep-alive connection. Every item's
 latencies are kept, and the CPU seconds each process of interest spent during the round. A step
 that gets an answer it did not expect counts it in :class:`Failures`; a round with any failure
@@ -68,6 +69,8 @@ class Load:
     settle: float = 0.0
     #: Stop the run at a round with any failed item; else keep the failures with the round.
     strict: bool = True
+    #: What one item stands for in the rates and the CPU per item: 1, or a batch's exchanges.
+    unit: int = 1
     #: Every round, the first being the untimed warm-up of :func:`alternate`.
     rounds: list[Round] = field(default_factory=list)
 
@@ -90,16 +93,21 @@ class Load:
         self.rounds.append(Round(seconds, latencies, cpu, failures))
         items = latencies["item"]
         p50, p99 = percentiles(items)
+        units = self.count * self.unit
         print(
-            f"    {self.name}: {self.count:,} in {seconds:.2f} s, "
-            f"{human_rate(self.count / seconds)}, p50 {human_time(p50)}, p99 {human_time(p99)}"
+            f"    {self.name}: {units:,} in {seconds:.2f} s, "
+            f"{human_rate(units / seconds)}, p50 {human_time(p50)}, p99 {human_time(p99)}"
             + (f"; {failures.count:,} FAILED, the first: {failures.first}" * bool(failures.count)),
             flush=True,
         )
 
     def measurement(self) -> Measurement:
-        """Return the timed rounds' seconds, each from its first request to its last answer."""
-        return Measurement(self.name, self.count, tuple(done.seconds for done in self.timed()))
+        """Return the timed rounds' seconds, each from its first request to its last answer.
+
+        Its items are the units (a batch's exchanges), not the items of the load.
+        """
+        units = self.count * self.unit
+        return Measurement(self.name, units, tuple(done.seconds for done in self.timed()))
 
     def timed(self) -> list[Round]:
         """Return the timed rounds (every round but the warm-up, if there was more than one)."""
@@ -110,8 +118,8 @@ class Load:
         return [value for done in self.timed() for value in done.latencies[name]]
 
     def cpu_per_item(self) -> dict[str, float]:
-        """Return each process's CPU seconds per item over the timed rounds."""
-        items = self.count * len(self.timed())
+        """Return each process's CPU seconds per unit (a batch's exchange) over the timed rounds."""
+        items = self.count * self.unit * len(self.timed())
         return {
             name: sum(done.cpu[name] for done in self.timed()) / items for name in self.processes
         }

@@ -6,6 +6,7 @@
     .venv/bin/python bench/run.py --only identity --confirmations 200 --cpu 0
     .venv/bin/python bench/run.py --only ledger --ledger-sizes 1000000,10000000
     .venv/bin/python bench/run.py --only exchanges --exchanges 1000 --exchange-concurrency 16
+    .venv/bin/python bench/run.py --only exchanges --exchange-batch 500 --exchange-batches 16
 
 The process pins itself to one CPU and limits numpy's helper threads to one before numpy is first
 imported, so every figure is a one-core figure; see ``timing`` for how the rounds are taken and
@@ -175,6 +176,24 @@ def _exchange_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="exchanges made with every node under cProfile, 0 for none (300; quick: 100)",
     )
+    exchanges.add_argument(
+        "--exchange-batch",
+        type=int,
+        help="exchanges per batch of the batched load, at most 1,000 (500; quick: 100)",
+    )
+    exchanges.add_argument(
+        "--exchange-batch-concurrency", type=int, help="batches in flight at once (4)"
+    )
+    exchanges.add_argument(
+        "--exchange-batches",
+        type=int,
+        help="batches per timed round of the batched load (16; quick: 8)",
+    )
+    exchanges.add_argument(
+        "--profile-exchange-batches",
+        type=int,
+        help="batches made with every node under cProfile, 0 for none (4)",
+    )
 
 
 def _counts(text: str) -> tuple[int, ...]:
@@ -214,6 +233,8 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
             exchanges=100,
             exchange_persons=200,
             profile_exchanges=100,
+            exchange_batch=100,
+            exchange_batches=8,
         )
     given = {
         "sqlite_residents": arguments.residents,
@@ -230,6 +251,10 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
         "exchange_rounds": arguments.exchange_rounds,
         "exchange_persons": arguments.exchange_persons,
         "profile_exchanges": arguments.profile_exchanges,
+        "exchange_batch": arguments.exchange_batch,
+        "exchange_batch_concurrency": arguments.exchange_batch_concurrency,
+        "exchange_batches": arguments.exchange_batches,
+        "profile_exchange_batches": arguments.profile_exchange_batches,
     }
     return dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
 

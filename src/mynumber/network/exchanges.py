@@ -154,6 +154,7 @@ class ExchangeService:
             requester.id, [(request.code, request.provider_id) for request in requests]
         )
         registered: dict[str, Decision] = {}
+        providers: dict[str, Body] = {}
         opened: list[Exchange | NetworkError] = []
         new: list[Exchange] = []
         for request, translation in zip(requests, translations, strict=True):
@@ -165,6 +166,7 @@ class ExchangeService:
                     translation=translation,
                     known=known,
                     registered=registered,
+                    providers=providers,
                 )
             except NetworkError as error:
                 opened.append(error)
@@ -187,6 +189,7 @@ class ExchangeService:
         translation: tuple[InstitutionCode, InstitutionCode] | NetworkError,
         known: Mapping[str, Exchange],
         registered: dict[str, Decision],
+        providers: dict[str, Body],
     ) -> Exchange:
         """Return the exchange the key already names, or a new one (not yet added); or refuse."""
         key = request.idempotency_key
@@ -198,7 +201,9 @@ class ExchangeService:
             raise ExchangeRefused(msg)
         if key in known:
             return self._same_request(known[key], request)
-        provider = self._bodies.body(request.provider_id)
+        if request.provider_id not in providers:
+            providers[request.provider_id] = self._bodies.body(request.provider_id)
+        provider = providers[request.provider_id]
         row = self._table.row(request.row_id)
         decision = self._table.check(
             BodyKind(requester.kind), row.task.id, BodyKind(provider.kind), request.item
