@@ -3,14 +3,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# npm writes this copy of the lock file into node_modules on every `npm ci`.
+NODE_STAMP := node_modules/.package-lock.json
 DEMO_DIR ?= .mynumber-demo
 
 # Debian packages the tests read PDFs with (pdftotext, pdftoppm, their CJK data), the font of
-# Vietnamese notices, and the browser the counter's Playwright test drives (never `playwright
-# install`: the test uses Debian's /usr/bin/chromium).
+# Vietnamese notices, and the browser the counter's and the portal's Playwright tests drive (never
+# `playwright install`: the tests use Debian's /usr/bin/chromium).
 SYSTEM_PACKAGES := poppler-utils poppler-data fonts-dejavu-core chromium
 
-.PHONY: install system-packages demo test unit lint bench clean
+.PHONY: install node_modules system-packages demo test unit lint bench clean
 
 install: $(STAMP)
 
@@ -19,6 +21,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The npm packages the browser tests inject into pages (axe-core), as package-lock.json pins them.
+node_modules: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "the tests need Node.js and npm (axe-core)"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 demo: install
 	$(BIN)/mynumber demo --dir $(DEMO_DIR)
@@ -29,7 +39,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint system-packages
+test: lint system-packages node_modules
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 system-packages:
@@ -50,4 +60,4 @@ bench: install
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DIR) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

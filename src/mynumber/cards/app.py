@@ -55,14 +55,7 @@ def answer_challenge(
 
     The challenge is checked before any PIN is entered, so a mistyped challenge costs no try.
     """
-    try:
-        data = challenge.strip().encode("ascii")
-    except UnicodeEncodeError as exc:
-        msg = "the challenge is the registry's hexadecimal text: copy it exactly as it was given"
-        raise CardError(msg) from exc
-    if not data:
-        msg = "the challenge is empty: ask the registry for one and pass it as given"
-        raise CardError(msg)
+    data = _challenge_bytes(challenge)
     signature = card.sign(PinKind.AUTHENTICATION, authentication_pin, data)
     number = card.read_card_face(card_face_pin).number
     certificate = card.authentication_certificate.public_bytes(serialization.Encoding.PEM)
@@ -72,6 +65,47 @@ def answer_challenge(
         signature=base64.b64encode(signature).decode("ascii"),
         number=number,
     )
+
+
+@dataclass(frozen=True)
+class LoginAnswer:
+    """The card's answer to the portal's login challenge: no number, only the signature."""
+
+    challenge: str
+    certificate: str
+    signature: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return what the resident gives the portal's login page."""
+        return asdict(self)
+
+
+def answer_login(card: VirtualCard, challenge: str, *, authentication_pin: str) -> LoginAnswer:
+    """Sign the portal's login ``challenge`` with the authentication key, after its PIN.
+
+    Only the authentication PIN is asked: logging in never reads the number off the card.
+    """
+    data = _challenge_bytes(challenge)
+    signature = card.sign(PinKind.AUTHENTICATION, authentication_pin, data)
+    certificate = card.authentication_certificate.public_bytes(serialization.Encoding.PEM)
+    return LoginAnswer(
+        challenge=data.decode("ascii"),
+        certificate=certificate.decode("ascii"),
+        signature=base64.b64encode(signature).decode("ascii"),
+    )
+
+
+def _challenge_bytes(challenge: str) -> bytes:
+    """Return a challenge's ASCII bytes, refusing one mistyped before any PIN is entered."""
+    try:
+        data = challenge.strip().encode("ascii")
+    except UnicodeEncodeError as exc:
+        msg = "the challenge is hexadecimal text: copy it exactly as it was given"
+        raise CardError(msg) from exc
+    if not data:
+        msg = "the challenge is empty: pass it exactly as it was given"
+        raise CardError(msg)
+    return data
 
 
 def sign_document(card: VirtualCard, data: bytes, *, signature_pin: str) -> bytes:

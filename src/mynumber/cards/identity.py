@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 CHALLENGE_LIFETIME: Final = timedelta(minutes=5)
 #: How long a receipt may wait to be redeemed by the body.
 RECEIPT_LIFETIME: Final = timedelta(minutes=30)
+#: Who asks for a resident's login challenge, and for what: the portal, never a body.
+PORTAL: Final = "portal"
+PORTAL_LOGIN: Final = "portal-login"
 
 
 class IdentityRefused(CardError):
@@ -76,6 +79,13 @@ class IdentityService:
 
     def challenge(self, *, body: str, staff: str, task: str) -> IdentityChallenge:
         """Issue a one-time challenge for a body's staff member and task."""
+        if task.strip() == PORTAL_LOGIN:
+            msg = "a body cannot ask for a resident's login challenge: name the body's own task"
+            raise IdentityRefused(msg)
+        return self._issue(body=body, staff=staff, task=task)
+
+    def _issue(self, *, body: str, staff: str, task: str) -> IdentityChallenge:
+        """Issue and keep a one-time challenge."""
         now = self._clock()
         challenge = IdentityChallenge(
             challenge=secrets.token_hex(32),
@@ -89,18 +99,34 @@ class IdentityService:
         self._session.flush()
         return challenge
 
+    def login_challenge(self) -> IdentityChallenge:
+        """Issue a one-time challenge for a resident logging in to the portal."""
+        return self._issue(body=PORTAL, staff=PORTAL, task=PORTAL_LOGIN)
+
+    def log_in(
+        self, challenge: str, certificate_pem: str, signature: bytes
+    ) -> tuple[Resident, x509.Certificate]:
+        """Check a card's signature over a login challenge; return its holder and certificate.
+
+        Only the authentication certificate's signature is asked for: the number is never a
+        login credential. A challenge issued to a body does not log anyone in, and a login
+        challenge confirms no one's identity to a body.
+        """
+        asked = self._open_challenge(challenge, login=True)
+        certificate, card = self._signed(asked, certificate_pem, signature)
+        resident = self._session.get(Resident, card.resident_id)
+        if resident is None:
+            msg = "the card's holder is not on this register"
+            raise IdentityRefused(msg)
+        asked.used_at = self._clock()
+        return resident, certificate
+
     def confirm_with_card(
         self, challenge: str, certificate_pem: str, signature: bytes, number: str
     ) -> dict[str, Any]:
         """Check a card's answer to a challenge; return the signed receipt."""
-        asked = self._open_challenge(challenge)
-        certificate = self._authentication_certificate(certificate_pem)
-        try:
-            jpki.verify_signature(certificate, signature, asked.challenge.encode("ascii"))
-        except CertificateError as exc:
-            msg = "the card's signature does not match the challenge and its certificate"
-            raise IdentityRefused(msg) from exc
-        card = self._live_card(certificate)
+        asked = self._open_challenge(challenge, login=False)
+        certificate, card = self._signed(asked, certificate_pem, signature)
         resident = self._session.get(Resident, card.resident_id)
         if resident is None or self._holder_of(number) != resident.id:
             msg = "the number given is not the current number of the certificate's holder"
@@ -151,11 +177,25 @@ class IdentityService:
         receipt.redeemed_at = self._clock()
         return receipt
 
-    def _open_challenge(self, challenge: str) -> IdentityChallenge:
-        """Return the challenge if it exists, is unused and unexpired."""
+    def _signed(
+        self, asked: IdentityChallenge, certificate_pem: str, signature: bytes
+    ) -> tuple[x509.Certificate, Card]:
+        """Return the certificate and live card whose key signed the challenge ``asked``."""
+        certificate = self._authentication_certificate(certificate_pem)
+        try:
+            jpki.verify_signature(certificate, signature, asked.challenge.encode("ascii"))
+        except CertificateError as exc:
+            msg = "the card's signature does not match the challenge and its certificate"
+            raise IdentityRefused(msg) from exc
+        return certificate, self._live_card(certificate)
+
+    def _open_challenge(self, challenge: str, *, login: bool) -> IdentityChallenge:
+        """Return the challenge if it exists, is unused, unexpired, and of the right purpose."""
         asked = self._session.scalar(
             select(IdentityChallenge).where(IdentityChallenge.challenge == challenge)
         )
+        if asked is not None and (asked.task == PORTAL_LOGIN) != login:
+            asked = None
         if asked is None:
             msg = "the challenge was not issued by this registry: ask for a new one"
             raise IdentityRefused(msg)

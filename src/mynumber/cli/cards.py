@@ -137,6 +137,23 @@ def sign_challenge(
     typer.echo(json.dumps(answer.to_json(), sort_keys=True))
 
 
+@app.command("sign-login")
+def sign_login(
+    challenge: Annotated[str, typer.Argument(help="The portal's one-time login challenge.")],
+    card: CardOption,
+) -> None:
+    """Answer the portal's login challenge: print what to give its login page.
+
+    Asks the authentication PIN only; the number is never read.
+    """
+    virtual = VirtualCard.open(card)
+    with _unlock_hints(virtual):
+        answer = card_app.answer_login(
+            virtual, challenge, authentication_pin=PinReader().pin("authentication PIN")
+        )
+    typer.echo(json.dumps(answer.to_json(), sort_keys=True))
+
+
 @app.command("change-pin")
 def change_pin(kind: KindArgument, card: CardOption, as_json: JsonOption = False) -> None:
     """Change a PIN: the old one, then the new one twice."""

@@ -191,7 +191,7 @@ def _said(raw: bytes | None, field: str) -> str | None:
     return value if isinstance(value, str) and len(value) <= 100 else None
 
 
-def _hub(node: NodeContext) -> HttpHub:
+def hub_of(node: NodeContext) -> HttpHub:
     """Return the hub of the node's deployment, called through the node's clients."""
     hubs = node.deployment.of_kind(NodeKind.HUB)
     if not hubs:
@@ -216,7 +216,7 @@ def _as_body(
 
     Any refusal is recorded in a unit of work of its own, then raised.
     """
-    hub = _hub(node)
+    hub = hub_of(node)
     form, malformed = _parse(raw, form_type)
     body = None
     try:
@@ -308,7 +308,7 @@ async def code(
     return await anyio.to_thread.run_sync(work)
 
 
-def _holder(holding: NumberHolding) -> HolderView:
+def holder_view(holding: NumberHolding) -> HolderView:
     """Return how the holder list shows ``holding``."""
     task = TASKS.get(holding.task)
     return HolderView(
@@ -349,7 +349,7 @@ def holder_list(resident_id: int, node: RegistryNode, clerk: RecordingClerk) -> 
         resident, holdings = records.holder_list(resident_id)
         return HolderList(
             resident_id=resident.id,
-            holdings=[_holder(holding) for holding in holdings],
+            holdings=[holder_view(holding) for holding in holdings],
             refusals=[_refusal(refusal) for refusal in records.refusals_of(resident_id)],
         )
 
@@ -379,7 +379,7 @@ def _investigate(
     def act(
         service: HoldingService, body: AuthenticatedBody, form: InvestigationForm
     ) -> AttributesView:
-        desk = PoliceDesk(service.register, _hub(node))
+        desk = PoliceDesk(service.register, hub_of(node))
         resident = desk.answer(body, form.number, form.case_reference, form.unseal_on)
         return AttributesView(
             name=f"{resident.family_name}\u3000{resident.given_name}",

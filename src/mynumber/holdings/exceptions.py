@@ -4,6 +4,7 @@
 
     HoldingError                     (a mynumber.errors.MyNumberError)
      +-- CollectionRefused           the body may not collect the number for that task (403)
+     |    +-- NumberLocked           ... because its holder locked it (403)
      +-- ReceiptRefused              the identity receipt is unknown, used, expired or not the
      |                               body's for this number (409)
      +-- AlreadyHeld                 the body already holds the number for that task (409)
@@ -29,6 +30,12 @@ class CollectionRefused(HoldingError):
     """The body may not collect a number for that task: the law or its registration says no."""
 
     code = "collection-refused"
+
+
+class NumberLocked(CollectionRefused):
+    """The number's holder has locked it: no body may collect it until they unlock it."""
+
+    code = "number-locked"
 
 
 class ReceiptRefused(HoldingError):

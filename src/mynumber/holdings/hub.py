@@ -55,6 +55,7 @@ _COLLECTIONS = "api/collections"
 _REFUSALS = "api/collection-refusals"
 _DELETIONS = "api/holding-deletions"
 _INVESTIGATIONS = "api/investigations"
+_DISCLOSURE_CODES = "api/disclosure-codes"
 #: The problem types of the hub's refusals that the registry passes on as the body's own.
 _AUTHENTICATION = "authentication-refused"
 _NOT_PERMITTED = frozenset({"collection-not-permitted", "code-refused"})
@@ -110,6 +111,14 @@ class HttpHub:
             )
         except (KeyError, TypeError) as exc:
             raise self._unreadable(_AUTHENTICATE) from exc
+
+    def disclosure_code(self, resident_record_code: str) -> str:
+        """Return the code that names the person in the ledger (開示システム用符号)."""
+        answer = self._post(_DISCLOSURE_CODES, {"resident_record_code": resident_record_code})
+        try:
+            return str(answer["disclosure_code"])
+        except KeyError as exc:
+            raise self._unreadable(_DISCLOSURE_CODES) from exc
 
     def record_collection(self, collection: Collection) -> RecordedCollection:
         """Have the hub issue the body's code and enter the collection in its ledger."""

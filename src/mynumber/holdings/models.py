@@ -7,6 +7,10 @@ collected, so the list reads the same after the body is renamed. A body holds a 
 at most once per task while the holding lives (a partial unique index), and an identity receipt
 makes at most one holding.
 
+``number_locks`` holds the residents who locked their number at the portal: while locked, no
+body may collect it (a collection is refused and recorded as such), until the resident unlocks it
+with their card.
+
 ``collection_refusals`` keeps every refused collection, with the person when the number presented
 was someone's on this register, and without one when it was not; a refusal that names a person is
 also in the hub's ledger (``ledger_index``).
@@ -91,3 +95,13 @@ class CollectionRefusal(Base):
     #: The index of the refusal's entry in the hub's ledger, when it named a person and the hub
     #: recorded it.
     ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class NumberLock(Base):
+    """A resident's lock on their number: no body may collect it while it stands."""
+
+    __tablename__ = "number_locks"
+    __table_args__ = ({"info": REGISTRY},)
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    locked_at: Mapped[datetime]

@@ -50,9 +50,10 @@ from mynumber.holdings.exceptions import (
     AlreadyHeld,
     CollectionRefused,
     MalformedCollection,
+    NumberLocked,
     ReceiptRefused,
 )
-from mynumber.holdings.models import CollectionRefusal, NumberHolding
+from mynumber.holdings.models import CollectionRefusal, NumberHolding, NumberLock
 from mynumber.holdings.receipts import Deletion, reference, sign_deletion
 from mynumber.holdings.retention import default_retention
 from mynumber.network.bodies import TASKS, may_collect, parse_body_kind
@@ -183,6 +184,12 @@ class HoldingService:
         if resident is None:  # pragma: no cover -- a foreign key holds the receipt to it
             msg = f"receipt {receipt.receipt_id} names no resident of this register"
             raise CollectionRefused(msg)
+        if self._session.get(NumberLock, resident.id) is not None:
+            msg = (
+                "the holder of this number has locked it at the portal: no body may collect it "
+                "until they unlock it with their card; ask them"
+            )
+            raise NumberLocked(msg)
         self._refuse_if_held(resident, body, attempt.task)
         now = self._clock()
         retention = self._retention(attempt, now.date())

@@ -255,6 +255,23 @@ class LedgerService:
             raise EntryNotFound(message)
         return found
 
+    def entries_page(
+        self, disclosure_code: str, *, offset: int, limit: int, kind: str | None = None
+    ) -> tuple[int, list[LedgerEntry]]:
+        """Return how many entries are about the person, and ``limit`` of them, newest first."""
+        about = LedgerEntry.disclosure_code == disclosure_code
+        if kind is not None:
+            about = and_(about, LedgerEntry.kind == kind)
+        total = self._session.scalar(select(func.count()).select_from(LedgerEntry).where(about))
+        query = (
+            select(LedgerEntry)
+            .where(about)
+            .order_by(LedgerEntry.index.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return total or 0, list(self._session.scalars(query))
+
     def entries_of(self, disclosure_code: str) -> list[LedgerEntry]:
         """Return every entry about the person with ``disclosure_code``, oldest first."""
         query = (

@@ -10,6 +10,8 @@
 * ``POST /api/holding-deletions``: record a holding deleted at the end of its retention.
 * ``POST /api/investigations``: record a police request the registry answered, as a sealed
   ledger entry (:mod:`mynumber.network.investigations`).
+* ``POST /api/disclosure-codes``: the code that names a person in the ledger (開示システム用符号),
+  derived from the resident record code; the registry puts it in a resident's portal grant.
 
 The caller is checked by :data:`mynumber.network.api.RegistryCaller`, as for ``POST /api/codes``.
 A body never calls these routes: it calls the registry, which calls the hub. Refusals are RFC 9457
@@ -29,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mynumber.deployment import NodeKind
 from mynumber.ledger.services import hub_ledger
 from mynumber.network.api import BodyView, Hub, HubNode, RegistryCaller, describe
+from mynumber.network.codes import derive_disclosure_code
 from mynumber.network.collections import (
     REASON_LENGTH,
     Collection,
@@ -38,6 +41,7 @@ from mynumber.network.collections import (
 )
 from mynumber.network.investigations import Investigation, InvestigationService
 from mynumber.network.services import STAFF_ID_LENGTH, BodyRegistry
+from mynumber.numbers import resident_code
 from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
 
@@ -170,6 +174,30 @@ def record_deletion(form: DeletionForm, hub: Hub, caller: RegistryCaller) -> Del
     with unit_of_work(hub.sessions) as session:
         index = _service(session, hub).record_deletion(HoldingDeletion(**form.model_dump()))
     return DeletionView(ledger_index=index)
+
+
+class DisclosureForm(_Form):
+    """The person whose disclosure code the registry asks for."""
+
+    resident_record_code: ResidentRecordCode
+
+
+class DisclosureView(BaseModel):
+    """The code that names the person in the ledger."""
+
+    disclosure_code: str
+
+
+@router.post("/disclosure-codes", summary="A person's disclosure code (registry nodes only)")
+def disclosure_code(form: DisclosureForm, hub: Hub, caller: RegistryCaller) -> DisclosureView:
+    """Answer the code naming the person in the ledger; the same every time, nothing stored."""
+    del caller  # checked by the dependency
+    key = hub.keys.institution_codes
+    if key is None:
+        msg = f"node '{hub.spec.id}' has no institution-code key: codes are issued by the hub"
+        raise ConfigurationError(msg)
+    record_code = resident_code.validate(form.resident_record_code)
+    return DisclosureView(disclosure_code=derive_disclosure_code(key, record_code))
 
 
 class InvestigationForm(_Form):

@@ -22,15 +22,19 @@ from mynumber.holdings import api as holdings_api
 from mynumber.institution import api as institution_api
 from mynumber.keys import NodeKeys
 from mynumber.ledger import api as ledger_api
+from mynumber.ledger import person_api as ledger_person_api
 from mynumber.network import api as network_api
 from mynumber.network import collection_api, exchange_api
 from mynumber.nodes import routes, status
 from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
 from mynumber.nodes.problems import install_problem_handlers
+from mynumber.oversight import api as oversight_api
+from mynumber.portal import pages as portal_pages
 from mynumber.register import api as register_api
 from mynumber.register import notice_pages as register_notice_pages
 from mynumber.register import pages as register_pages
+from mynumber.register import portal_api as register_portal_api
 from mynumber.settings import ConfigurationError, Settings
 from mynumber.storage import claim_database, create_engine, session_factory
 
@@ -38,12 +42,14 @@ from mynumber.storage import claim_database, create_engine, session_factory
 ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
     NodeKind.HUB: (
         ledger_api.router,
+        ledger_person_api.router,
         network_api.router,
         exchange_api.router,
         collection_api.router,
     ),
     NodeKind.INSTITUTION: (institution_api.router,),
-    NodeKind.OVERSIGHT: (status.router,),
+    NodeKind.OVERSIGHT: (status.router, oversight_api.router),
+    NodeKind.PORTAL: (portal_pages.router,),
     NodeKind.REGISTRY: (
         register_api.router,
         register_pages.router,
@@ -51,6 +57,7 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
         cards_api.router,
         cards_status_api.router,
         cards_identity_api.router,
+        register_portal_api.router,
         holdings_api.router,
     ),
 }

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from mynumber.accounts.rules import AccountRefused
 from mynumber.cards.documents import DocumentsRefused
 from mynumber.cards.exceptions import (
     CardError,
@@ -35,12 +36,14 @@ from mynumber.cards.relying_parties import RelyingPartyRefused
 from mynumber.cards.validity import InvalidCardDates
 from mynumber.deployment import UnknownNodeError
 from mynumber.errors import PROBLEM_TYPE_PREFIX, MyNumberError
+from mynumber.grants import GrantRefused
 from mynumber.holdings.exceptions import (
     AlreadyHeld,
     CollectionRefused,
     CollectionTooLarge,
     HubUnavailable,
     MalformedCollection,
+    NumberLocked,
     ReceiptRefused,
 )
 from mynumber.institution.exceptions import ProvisionRefused
@@ -79,6 +82,7 @@ from mynumber.nodes.exceptions import (
     NodeUnhealthyError,
 )
 from mynumber.numbers.exceptions import InvalidNumber
+from mynumber.oversight.cases import CaseRefused
 from mynumber.register.clerks import ClerkRequired
 from mynumber.register.exceptions import (
     DuplicateResident,
@@ -162,6 +166,10 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     MalformedCollection: HTTPStatus.UNPROCESSABLE_ENTITY,
     CollectionTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     HubUnavailable: HTTPStatus.BAD_GATEWAY,
+    GrantRefused: HTTPStatus.UNAUTHORIZED,
+    CaseRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    AccountRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NumberLocked: HTTPStatus.FORBIDDEN,
 }
 
 _log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from mynumber.cards.models import IdentityReceipt
 from mynumber.deployment import NodeKind
-from mynumber.holdings.models import CollectionRefusal, NumberHolding
+from mynumber.holdings.models import CollectionRefusal, NumberHolding, NumberLock
 from mynumber.network.models import Staff
 from mynumber.network.services import BodyRegistry, CodeService
 from mynumber.storage import metadata_for
@@ -448,3 +448,25 @@ async def test_the_hubs_collection_routes_answer_the_registry_only(
     response = await holdings.client.post(path, json={}, headers=holdings.headers(EMPLOYER))
     assert response.status_code == HTTPStatus.UNAUTHORIZED, response.text
     assert holdings.ledger() == []
+
+
+async def test_a_locked_number_is_refused_to_every_body_and_the_refusal_recorded(
+    holdings: Holdings,
+) -> None:
+    """While its holder keeps it locked, an employer with a good receipt is refused (403)."""
+    person = holdings.person()
+    with holdings.session("registry") as session:
+        session.add(NumberLock(resident_id=person.id, locked_at=datetime.now(UTC)))
+    receipt = await holdings.receipt(person, EMPLOYER)
+    form = {"number": person.number, "receipt_id": receipt, "task": WITHHOLDING}
+    refused = await holdings.collect(EMPLOYER, form)
+    _problem(refused, HTTPStatus.FORBIDDEN, "number-locked")
+    assert _count(holdings, NumberHolding) == 0
+    [refusal] = _refusals(holdings)
+    assert refusal.code == "number-locked"
+    [entry] = holdings.ledger()
+    assert (entry["kind"], entry["reason"]) == ("collection-refused", "number-locked")
+    assert entry["disclosure_code"] == holdings.disclosure_code(person)
+    with holdings.session("registry") as session:
+        session.execute(delete(NumberLock).where(NumberLock.resident_id == person.id))
+    await _collected(holdings, person)

@@ -1,0 +1,1 @@
+"""The resident portal (マイナポータル): pages, sessions and the in-page ledger verifier."""

@@ -1,0 +1,189 @@
+"""Records of use (やりとり履歴) as the resident reads them: ledger entries described, exported.
+
+An entry in the ledger names bodies, tasks, rows of the table and data items by id; a
+:class:`Record` adds what the resident needs to read it -- the task's and item's names and the
+legal basis of the row, in Japanese or English -- and the outcome in one word. The same records
+download as CSV (UTF-8 with a byte-order mark, so spreadsheet programs in Japan read it) or JSON,
+with the entries exactly as the ledger holds them.
+"""
+
+import csv
+import functools
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from mynumber.network.bodies import TASKS
+from mynumber.network.exceptions import UnknownExchangeRow
+from mynumber.network.table import PermittedExchanges, load_table
+
+#: The kinds of entry the portal filters by, in the order its filter lists them.
+KINDS: Final = (
+    "exchange",
+    "exchange-refused",
+    "collection",
+    "collection-refused",
+    "holding-deleted",
+    "sealed",
+)
+#: Outcomes: what came of the use, in one word the page translates.
+PROVIDED: Final = "provided"
+NOT_HELD: Final = "not-held"
+REFUSED: Final = "refused"
+RECORDED: Final = "recorded"
+SEALED: Final = "sealed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    """One ledger entry about the resident, ready to be shown."""
+
+    index: int
+    at: datetime
+    kind: str
+    #: The body that used the data (requester, collector, or the police body).
+    body: str
+    provider: str | None
+    task: str | None
+    row: str | None
+    item: str | None
+    outcome: str
+    serial: str | None
+    unseal_on: str | None
+    #: Why a refused use was refused (the refusal's code).
+    refusal: str | None
+    entry: Mapping[str, Any]
+
+
+@functools.cache
+def _table() -> PermittedExchanges:
+    """Return the shipped table of permitted exchanges, read once."""
+    return load_table()
+
+
+def read_record(index: int, entry: Mapping[str, Any]) -> Record:
+    """Return the record of the ledger entry ``entry`` at ``index``."""
+    kind = str(entry.get("kind", ""))
+    refusal = entry.get("refusal") or entry.get("reason")
+    return Record(
+        index=index,
+        at=_time(entry.get("at")),
+        kind=kind,
+        body=str(entry.get("requester") or entry.get("body") or ""),
+        provider=_text(entry.get("provider")),
+        task=_text(entry.get("task")) or _row_task(_text(entry.get("row"))),
+        row=_text(entry.get("row")),
+        item=_text(entry.get("item")),
+        outcome=_outcome(kind, entry),
+        serial=_text(entry.get("serial")),
+        unseal_on=_text(entry.get("unseal_on")),
+        refusal=None if refusal is None else str(refusal),
+        entry=entry,
+    )
+
+
+def task_name(task_id: str | None, language: str) -> str:
+    """Return the task's name (Japanese on a Japanese page, else English), or the id."""
+    task = TASKS.get(task_id or "")
+    if task is None:
+        return task_id or ""
+    return task.name_ja if language == "ja" else task.name_en
+
+
+def item_name(item_id: str | None, language: str) -> str:
+    """Return the data item's name, or the id."""
+    item = _table().items.get(item_id or "")
+    if item is None:
+        return item_id or ""
+    return item.name_ja if language == "ja" else item.name_en
+
+
+def legal_basis(row_id: str | None, language: str) -> str:
+    """Return the legal basis of the table's row ``row_id``, or nothing."""
+    if not row_id:
+        return ""
+    try:
+        row = _table().row(row_id)
+    except UnknownExchangeRow:
+        return ""
+    return row.legal_basis_ja if language == "ja" else row.legal_basis_en
+
+
+_CSV_COLUMNS: Final = (
+    "index",
+    "at",
+    "kind",
+    "body",
+    "provider",
+    "task",
+    "item",
+    "legal_basis",
+    "outcome",
+    "serial",
+)
+
+
+def to_csv(records: Iterable[Record], language: str) -> bytes:
+    """Return the records as CSV, UTF-8 with a byte-order mark, one row per record."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_CSV_COLUMNS)
+    for record in records:
+        writer.writerow(
+            [
+                record.index,
+                record.at.isoformat(),
+                record.kind,
+                record.body,
+                record.provider or "",
+                task_name(record.task, language),
+                item_name(record.item, language),
+                legal_basis(record.row, language),
+                record.outcome,
+                record.serial or "",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_json(records: Sequence[Record]) -> bytes:
+    """Return the records as JSON: each entry as the ledger holds it, with its index."""
+    body = [{"index": record.index, "entry": dict(record.entry)} for record in records]
+    return json.dumps({"records": body}, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _outcome(kind: str, entry: Mapping[str, Any]) -> str:
+    """Return what came of the use the entry records."""
+    if kind.endswith("-refused"):
+        return REFUSED
+    if kind == "sealed":
+        return SEALED
+    if kind == "exchange":
+        return PROVIDED if entry.get("outcome") == PROVIDED else NOT_HELD
+    return RECORDED
+
+
+def _row_task(row_id: str | None) -> str | None:
+    """Return the task of the table's row ``row_id``, if the table has it."""
+    if not row_id:
+        return None
+    try:
+        return _table().row(row_id).task.id
+    except UnknownExchangeRow:
+        return None
+
+
+def _time(value: object) -> datetime:
+    """Return the entry's time (``YYYY-MM-DDTHH:MM:SSZ``) as an aware datetime."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _text(value: object) -> str | None:
+    """Return a string field, or None."""
+    return None if value is None else str(value)
