@@ -26,7 +26,7 @@ import functools
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from importlib.resources import files
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -59,6 +59,8 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE: Final = "mynumber_portal_session"
 LOGIN_COOKIE: Final = "mynumber_portal_login"
 LANGUAGE_COOKIE: Final = "mynumber_portal_language"
+#: How many days a body's registration of my number stays among my notices.
+NOTICE_DAYS: Final = 90
 #: Records on one page.
 PAGE_SIZE: Final = 50
 #: Records asked of the hub at once when downloading them all.
@@ -302,6 +304,7 @@ async def _login_page(
         kiosk=kiosk,
         error=error,
         ended=visit.request.query_params.get("ended") == "1",
+        held=visit.request.query_params.get("held") == "1",
     )
     response.set_cookie(
         LOGIN_COOKIE,
@@ -472,6 +475,7 @@ async def home(request: Request, node: Node, reveal: bool = False) -> Response: 
     return visit.render(
         "home.html",
         me=me,
+        notices=_notices(me["holders"]),
         reveal=reveal,
         day=_day(visit.language),
         challenge=challenge,
@@ -556,6 +560,17 @@ async def _kiosk_task_ended(visit: Visit, response: Response) -> Response:
     return response
 
 
+def _notices(holders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the notices (お知らせ) of my information: each body that registered my number lately.
+
+    A body that collects the number tells its holder through the holder list; the newest
+    :data:`NOTICE_DAYS` days of registrations are shown first thing, newest first.
+    """
+    since = datetime.now(UTC) - timedelta(days=NOTICE_DAYS)
+    recent = [held for held in holders if datetime.fromisoformat(held["collected_at"]) >= since]
+    return sorted(recent, key=lambda held: str(held["collected_at"]), reverse=True)
+
+
 async def _task_done(visit: Visit, path: str) -> Response:
     """Go on to ``path`` after a task; at a kiosk the task ends the session instead."""
     if visit.session is not None and visit.session.kiosk:
@@ -580,6 +595,26 @@ async def lock(
     if not answer.is_success:
         return _unavailable(visit)
     return await _task_done(visit, "/?done=locked#protect")
+
+
+@router.post("/lost-card")
+async def lost_card(
+    request: Request, node: Node, form_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """Report my card lost: it is held at once, and this session, opened with it, ends."""
+    visit = await _form_visit(request, node, form_token)
+    if isinstance(visit, Response):
+        return visit
+    try:
+        answer = await _call(visit, NodeKind.REGISTRY, "api/portal/lost-card", method="POST")
+    except NodeUnavailable:
+        return _unavailable(visit)
+    if not answer.is_success:
+        return _failed(visit, answer)
+    await anyio.to_thread.run_sync(_end, visit.node, visit.token)
+    response = visit.redirect("/login?held=1")
+    response.delete_cookie(SESSION_COOKIE, path=visit.cookie_path)
+    return response
 
 
 @router.post("/unlock")

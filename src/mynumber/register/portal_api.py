@@ -11,6 +11,8 @@
   /api/portal/unlock`` with the card's signature over a fresh challenge unlocks it.
 * ``PUT /api/portal/benefit-account``: register my one public-benefit receipt account; the
   holder's name in kana must be my own reading (:mod:`mynumber.accounts.rules`), else 422.
+* ``POST /api/portal/lost-card``: put the card that logged in on hold (lost); the session it
+  opened ends with it.
 * ``GET /api/portal/grants/current``: 204 while the grant holds and the card that logged in is in
   use; 401 once it is revoked, on hold or ended -- a session is bound to its certificate.
 
@@ -307,6 +309,28 @@ def _unlock(node: NodeContext, holder: Grant, form: LoginForm, signature: bytes)
         lock = session.get(NumberLock, resident.id)
         if lock is not None:
             session.delete(lock)
+
+
+def _report_loss(node: NodeContext, holder: Grant) -> None:
+    """Put the card that logged in on hold: it is lost."""
+    with unit_of_work(node.sessions) as session:
+        _still_good(session, holder)
+        certificate = session.scalar(
+            select(Certificate).where(
+                Certificate.kind == jpki.AuthorityKind.AUTHENTICATION.value,
+                Certificate.serial == holder.certificate,
+            )
+        )
+        assert certificate is not None  # noqa: S101 -- _still_good found it
+        card_service(session, node.keys, node.spec.base_url).report_loss(certificate.card)
+
+
+@router.post(
+    "/lost-card", status_code=HTTPStatus.NO_CONTENT, summary="Report the card I logged in with lost"
+)
+async def lost_card(node: RegistryNode, holder: GrantHolder) -> None:
+    """Put the card on hold at once; its certificates are held, so this session ends too."""
+    await anyio.to_thread.run_sync(_report_loss, node, holder)
 
 
 @router.post(

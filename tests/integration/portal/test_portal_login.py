@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from mynumber.cards import app as card_app
 from mynumber.cards.identity import IdentityRefused
 from mynumber.cards.registry import card_service, identity_service
 from mynumber.cards.virtual import VirtualCard
-from mynumber.holdings.models import NumberLock
+from mynumber.holdings.models import NumberHolding, NumberLock
 from mynumber.portal.models import PortalSession
 from mynumber.portal.pages import SESSION_COOKIE
 from mynumber.register.models import Resident
@@ -301,3 +302,58 @@ async def test_a_benefit_account_must_be_in_the_residents_own_name(portal: Porta
         account = session.get(BenefitAccount, holder.id)
         assert account is not None
         assert (account.bank, account.number, account.holder_kana) == ("0001", "7654321", "ｻﾄｳ ﾊﾅｺ")
+
+
+async def test_a_card_reported_lost_at_the_portal_is_held_at_once(portal: Portal) -> None:
+    """The resident holds their own card; the session it opened ends; it logs no one in."""
+    holder = portal.holder()
+    async with portal.browser() as browser:
+        await portal.log_in(browser, holder)
+        home = await browser.get(f"{PORTAL}/")
+        held = await browser.post(f"{PORTAL}/lost-card", data={"form_token": _form_token(home)})
+        assert held.status_code == HTTPStatus.SEE_OTHER
+        assert held.headers["location"] == f"{PORTAL}/login?held=1"
+        notice = await browser.get(f"{PORTAL}/login", params={"held": "1"})
+        assert "Your card is on hold" in notice.text
+    with portal.session("registry") as session:
+        resident = session.get(Resident, holder.id)
+        assert resident is not None
+        keys = portal.opened.keys["registry"]
+        base_url = portal.opened.deployment.node("registry").base_url
+        [card] = card_service(session, keys, base_url).cards_of(resident)
+        assert card.state == "on-hold"
+    assert _sessions(portal) == 0
+    async with portal.browser() as again:
+        refused = await portal.log_in(again, holder)
+        assert refused.status_code == HTTPStatus.UNAUTHORIZED
+
+
+async def test_a_body_registering_my_number_is_among_my_notices(portal: Portal) -> None:
+    """A recent collection of my number shows as a notice, naming the body and the task."""
+    holder = portal.holder()
+    with portal.session("registry") as session:
+        session.add(
+            NumberHolding(
+                resident_id=holder.id,
+                body_id="employer-kasumi-seiki",
+                body_name_en="Kasumi Seiki Co., Ltd.",
+                body_name_ja="霞精機株式会社",
+                body_kind="employer",
+                task="employer:withholding-slip",
+                staff="clerk-1",
+                method="card",
+                collected_at=datetime.now(UTC),
+                retention_until=date(2033, 1, 1),
+                receipt_id="00000000-0000-4000-8000-000000000001",
+                code="0" * 26,
+                ledger_index=0,
+            )
+        )
+    async with portal.browser() as browser:
+        await portal.log_in(browser, holder)
+        home = await browser.get(f"{PORTAL}/")
+        notices = home.text.split('<h2 id="notices">', 1)[1].split("</section>", 1)[0]
+        assert "Kasumi Seiki Co., Ltd. registered your number for" in notices
+    async with portal.browser(language="ja") as browser:
+        await portal.log_in(browser, holder)
+        assert "霞精機株式会社" in (await browser.get(f"{PORTAL}/")).text
