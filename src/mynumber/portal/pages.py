@@ -24,6 +24,7 @@ import base64
 import binascii
 import functools
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,8 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE: Final = "mynumber_portal_session"
 LOGIN_COOKIE: Final = "mynumber_portal_login"
 LANGUAGE_COOKIE: Final = "mynumber_portal_language"
+#: A case number of the oversight commission, as the reported page shows it.
+_CASE: Final = re.compile(r"C-[0-9]{6,12}")
 #: How many days a body's registration of my number stays among my notices.
 NOTICE_DAYS: Final = 90
 #: Records on one page.
@@ -844,8 +847,17 @@ async def report(
         return _unavailable(visit)
     if not opened.is_success:
         return _unavailable(visit)
-    response = visit.render("reported.html", HTTPStatus.CREATED, case=opened.json()["case"])
-    return await _kiosk_task_ended(visit, response)
+    case = str(opened.json()["case"])
+    return await _kiosk_task_ended(visit, visit.redirect(f"/reported?case={case}"))
+
+
+@router.get("/reported")
+async def reported(request: Request, node: Node, case: str = "") -> Response:
+    """Say which case the commission opened (after a report, so a reload opens no other)."""
+    visit = await _visit(request, node)
+    if not _CASE.fullmatch(case):
+        return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
+    return visit.render("reported.html", case=case)
 
 
 def _base64(data: bytes) -> str:

@@ -180,8 +180,12 @@ async def test_a_record_reported_opens_a_case_with_its_checked_evidence(portal: 
             f"{PORTAL}/records/{index}/report",
             data={"form_token": token, "statement": "I have no account at this bank."},
         )
-        assert reported.status_code == HTTPStatus.CREATED, reported.text
-        assert "C-000001" in reported.text
+        assert reported.status_code == HTTPStatus.SEE_OTHER, reported.text
+        assert reported.headers["location"] == f"{PORTAL}/reported?case=C-000001"
+        shown = await browser.get(reported.headers["location"])
+        assert "C-000001" in shown.text
+        forged_case = await browser.get(f"{PORTAL}/reported", params={"case": "<script>"})
+        assert forged_case.status_code == HTTPStatus.NOT_FOUND
         forged = await browser.post(
             f"{PORTAL}/records/{index}/report", data={"form_token": "guess"}
         )
