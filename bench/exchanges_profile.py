@@ -13,6 +13,7 @@ times.
 import pstats
 import sysconfig
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -25,10 +26,10 @@ _STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 _PURELIB = Path(sysconfig.get_paths()["purelib"]).resolve()
 _Key = tuple[str, int, str]
 #: A part of the work: its label, and the (file path suffix, function name) pairs that do it.
-_Part = tuple[str, tuple[tuple[str, str], ...]]
+Part = tuple[str, tuple[tuple[str, str], ...]]
 
 #: The parts every node is shown with: the HTTP client's costs, signatures, the database's.
-_COMMON: tuple[_Part, ...] = (
+_COMMON: tuple[Part, ...] = (
     (
         "httpcore: assigning requests to pooled connections",
         (("httpcore/_async/connection_pool.py", "_assign_requests_to_connections"),),
@@ -46,7 +47,7 @@ _COMMON: tuple[_Part, ...] = (
     ),
 )
 #: The parts of each node's own work; the single exchange goes through the batch's code too.
-_PARTS: dict[str, tuple[_Part, ...]] = {
+_PARTS: dict[str, tuple[Part, ...]] = {
     CITY: (
         (
             "passing the requests on to the hub (`_pass_on`)",
@@ -141,27 +142,32 @@ class Profile:
     batch: int = 0
 
 
-def read(
+def read(  # noqa: PLR0913 -- where, how many, the CPU and failures, and what to read
     directory: Path,
     exchanges: int,
     process_cpu: dict[str, float],
     failures: Failures | None,
     *,
     batch: int = 0,
+    served: Sequence[str] = SERVED,
+    node_parts: Mapping[str, tuple[Part, ...]] | None = None,
 ) -> Profile:
     """Read the stats of every served node in ``directory``, per exchange.
 
     ``exchanges`` were made (in batches of ``batch``, if not 0) between ``<node>.start.prof``
-    (written once the node was warm) and ``<node>.prof`` (written when it stopped).
+    (written once the node was warm) and ``<node>.prof`` (written when it stopped). Another
+    figure reads its own ``served`` nodes, with their parts of the work (``node_parts``; the
+    exchanges' by default): an "exchange" is then whatever that figure's item is.
     """
     nodes = []
-    for node in SERVED:
+    node_parts = _PARTS if node_parts is None else node_parts
+    for node in served:
         table = _between(directory / f"{node}.start.prof", directory / f"{node}.prof")
         origins: defaultdict[str, float] = defaultdict(float)
         for (filename, _, name), (_, own, _) in table.items():
             origins[_origin(filename, name)] += own / exchanges
         parts = []
-        for label, functions in (*_PARTS[node], *_COMMON):
+        for label, functions in (*node_parts.get(node, ()), *_COMMON):
             matched = [values for key, values in table.items() if _matches(key, functions)]
             calls = sum(values[0] for values in matched) / exchanges
             parts.append((label, sum(values[2] for values in matched) / exchanges, calls))
@@ -182,18 +188,19 @@ def read(
     return Profile(exchanges, tuple(nodes), process_cpu, failures, batch)
 
 
-def markdown(node: NodeProfile, batch: int = 0) -> list[str]:
+def markdown(node: NodeProfile, batch: int = 0, *, item: str = "exchange") -> list[str]:
     """Return one node's profile as three Markdown tables.
 
-    Calls are counted per exchange, or per batch of ``batch`` exchanges if it is not 0.
+    Calls are counted per exchange (or per ``item``, another figure's), or per batch of
+    ``batch`` exchanges if it is not 0.
     """
-    calls_of, per = (lambda calls: calls * batch, "batch") if batch else (float, "exchange")
+    calls_of, per = (lambda calls: calls * batch, "batch") if batch else (float, item)
     lines = [
         "",
-        f"**{node.node}**: {human_time(node.total)} of CPU per exchange under the profiler.",
+        f"**{node.node}**: {human_time(node.total)} of CPU per {item} under the profiler.",
         "",
         (
-            f"| Part of the work (cumulative, parts may nest) | Calls per {per} | Per exchange "
+            f"| Part of the work (cumulative, parts may nest) | Calls per {per} | Per {item} "
             "| Share |"
         ),
         "|---|--:|--:|--:|",
@@ -205,7 +212,7 @@ def markdown(node: NodeProfile, batch: int = 0) -> list[str]:
     ]
     lines += [
         "",
-        "| Where the code comes from (own time) | Per exchange | Share |",
+        f"| Where the code comes from (own time) | Per {item} | Share |",
         "|---|--:|--:|",
     ]
     lines += [
@@ -214,7 +221,7 @@ def markdown(node: NodeProfile, batch: int = 0) -> list[str]:
     ]
     lines += [
         "",
-        f"| Function (by own time) | Calls per {per} | Own time per exchange | With callees |",
+        f"| Function (by own time) | Calls per {per} | Own time per {item} | With callees |",
         "|---|--:|--:|--:|",
     ]
     lines += [

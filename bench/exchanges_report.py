@@ -184,7 +184,7 @@ def _verdict(timed: dict[str, Measurement], sizes: Sizes) -> str:
         for name, rate in modes
         if rate < TARGET
     ]
-    machine = f"on this machine ({os.cpu_count() or 1} logical CPUs, {_cpu_model()})"
+    machine = f"on this machine ({os.cpu_count() or 1} logical CPUs, {cpu_model()})"
     if met:
         verdict = f"met {machine} by " + " and by ".join(met)
         if missed:
@@ -288,7 +288,7 @@ def _notes(
     )
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     """Return the CPU's model name from /proc/cpuinfo, or "unknown CPU"."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8")

@@ -106,12 +106,12 @@ class Network:
 def deployed(server_url: str, persons: int) -> Iterator[Deployed]:
     """Yield a migrated deployment with ``persons`` persons; drop its databases after."""
     server = make_url(server_url)
-    version = _server_version(server)
+    version = server_version(server)
     with tempfile.TemporaryDirectory(prefix="mynumber-bench-exchanges-") as directory:
         home = Path(directory) / "network"
         init_deployment(home, institutions=(CITY, FORMER_CITY))
-        with _databases(server, SERVED) as urls:
-            _place(home, urls)
+        with databases(server, SERVED) as urls:
+            place(home, urls)
             opened = open_deployment(load_settings(home=home))
             upgrade_databases(opened)
             api_key = _register_bodies(opened)
@@ -146,7 +146,7 @@ def network(deployed: Deployed, logs: Path, *, profiles: Path | None = None) -> 
         yield Network(running[CITY], running[HUB], running[FORMER_CITY])
 
 
-def _place(home: Path, urls: dict[str, str]) -> None:
+def place(home: Path, urls: dict[str, str]) -> None:
     """Give each served node its own database and port in ``deployment.toml``."""
     deployment = read_deployment(home)
     nodes = [
@@ -211,7 +211,7 @@ def session(opened: OpenDeployment, node: str) -> Iterator[Session]:
 
 
 @contextmanager
-def _databases(server: URL, nodes: Sequence[str]) -> Iterator[dict[str, str]]:
+def databases(server: URL, nodes: Sequence[str]) -> Iterator[dict[str, str]]:
     """Create a database per node on ``server``; yield their URLs; drop them after."""
     run = secrets.token_hex(4)
     names = {node: f"bench_{run}_{node.replace('-', '_')}" for node in nodes}
@@ -232,7 +232,7 @@ def _databases(server: URL, nodes: Sequence[str]) -> Iterator[dict[str, str]]:
                 admin.execute(drop.format(sql.Identifier(name)))
 
 
-def _server_version(server: URL) -> str:
+def server_version(server: URL) -> str:
     """Return the server's version, or stop the run if it does not answer."""
     try:
         with _admin(server) as admin:

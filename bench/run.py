@@ -7,6 +7,7 @@
     .venv/bin/python bench/run.py --only ledger --ledger-sizes 1000000,10000000
     .venv/bin/python bench/run.py --only exchanges --exchanges 1000 --exchange-concurrency 16
     .venv/bin/python bench/run.py --only exchanges --exchange-batch 500 --exchange-batches 16
+    .venv/bin/python bench/run.py --only portal --portal-records 10000 --portal-requests 300
 
 The process pins itself to one CPU and limits numpy's helper threads to one before numpy is first
 imported, so every figure is a one-core figure; see ``timing`` for how the rounds are taken and
@@ -33,7 +34,17 @@ if TYPE_CHECKING:  # at run time figures is imported only once the thread limits
 #: Thread-pool sizes that numpy's BLAS and OpenMP read once, when numpy is first imported.
 THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: The groups of figures, in the order they run and appear; --only chooses among them.
-GROUPS = ("scalar", "bulk", "generation", "issuance", "notices", "identity", "ledger", "exchanges")
+GROUPS = (
+    "scalar",
+    "bulk",
+    "generation",
+    "issuance",
+    "notices",
+    "identity",
+    "ledger",
+    "exchanges",
+    "portal",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
         help="calls of each proof and of the lookup timed at each size (2,000; quick: 500)",
     )
     _exchange_options(parser)
+    _portal_options(parser)
     return parser
 
 
@@ -196,6 +208,39 @@ def _exchange_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _portal_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the portal's records page (figure 9)."""
+    portal = parser.add_argument_group("the portal's records page (figure 9), on PostgreSQL")
+    portal.add_argument(
+        "--portal-records",
+        type=int,
+        help="entries about the resident in the hub's ledger (10,000; quick: 1,000)",
+    )
+    portal.add_argument(
+        "--portal-others",
+        type=int,
+        help="entries about other persons among them (100,000; quick: 10,000)",
+    )
+    portal.add_argument(
+        "--portal-requests",
+        type=int,
+        help="requests (and raw queries) timed per page, over all rounds, one in flight "
+        "(300; quick: 60)",
+    )
+    portal.add_argument("--portal-rounds", type=int, help="timed rounds, after a warm-up (3)")
+    portal.add_argument(
+        "--portal-deep-page",
+        type=int,
+        help="the deep page timed beside page 1, at most the last full page (150; quick: 15)",
+    )
+    portal.add_argument(
+        "--profile-portal-requests",
+        type=int,
+        help="requests of each page made with the three nodes under cProfile, 0 for none "
+        "(200; quick: 50)",
+    )
+
+
 def _counts(text: str) -> tuple[int, ...]:
     """Parse a comma-separated list of sizes, each at least 2 (a tree with an older size)."""
     try:
@@ -235,6 +280,11 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
             profile_exchanges=100,
             exchange_batch=100,
             exchange_batches=8,
+            portal_records=1_000,
+            portal_others=10_000,
+            portal_requests=60,
+            portal_deep_page=15,
+            profile_portal_requests=50,
         )
     given = {
         "sqlite_residents": arguments.residents,
@@ -255,6 +305,12 @@ def _sizes(arguments: argparse.Namespace) -> "Sizes":
         "exchange_batch_concurrency": arguments.exchange_batch_concurrency,
         "exchange_batches": arguments.exchange_batches,
         "profile_exchange_batches": arguments.profile_exchange_batches,
+        "portal_records": arguments.portal_records,
+        "portal_others": arguments.portal_others,
+        "portal_requests": arguments.portal_requests,
+        "portal_rounds": arguments.portal_rounds,
+        "portal_deep_page": arguments.portal_deep_page,
+        "profile_portal_requests": arguments.profile_portal_requests,
     }
     return dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
 
@@ -269,6 +325,7 @@ def _measure(
     import issuance  # noqa: PLC0415 -- idem
     import ledger  # noqa: PLC0415 -- idem
     import notice_pdfs  # noqa: PLC0415 -- idem
+    import portal  # noqa: PLC0415 -- idem
     import registers  # noqa: PLC0415 -- idem
 
     backends = []
@@ -286,10 +343,11 @@ def _measure(
         url = arguments.postgres_url or registers.DEFAULT_POSTGRES_URL
         ledger_server = registers.postgres_backend(0, url)
     exchanges_url = arguments.postgres_url or registers.DEFAULT_POSTGRES_URL
-    if "exchanges" in groups:  # idem: the exchanges figure runs on PostgreSQL only
-        if arguments.no_postgres:
-            msg = "the exchanges figure runs on PostgreSQL only: leave out --no-postgres"
+    for group in ("exchanges", "portal"):  # idem: these figures run on PostgreSQL only
+        if group in groups and arguments.no_postgres:
+            msg = f"the {group} figure runs on PostgreSQL only: leave out --no-postgres"
             raise SystemExit(msg)
+    if {"exchanges", "portal"} & set(groups):
         registers.postgres_backend(0, exchanges_url)  # stops the run if the server does not answer
     repeats = arguments.repeats
     measure = {
@@ -301,6 +359,7 @@ def _measure(
         "identity": lambda: identity.identity(sizes, repeats),
         "ledger": lambda: ledger.ledger(_needed(ledger_server), sizes, repeats),
         "exchanges": lambda: exchanges.exchanges(sizes, exchanges_url),
+        "portal": lambda: portal.portal(sizes, exchanges_url),
     }
     results = [measure[group]() for group in groups]
     databases = [backend.description for backend in backends]

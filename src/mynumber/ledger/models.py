@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, LargeBinary, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mynumber.deployment import NodeKind
@@ -28,6 +28,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint('"index" >= 0', name="index_not_negative"),
         CheckConstraint("length(leaf_hash) = 32", name="leaf_hash_size"),
+        # A person's entries, newest first, a page at a time (the portal's records of use).
+        Index("ix_ledger_entries_person", "disclosure_code", "index"),
         {"info": HUB},
     )
 
@@ -38,7 +40,7 @@ class LedgerEntry(Base):
     #: SHA-256(0x00 || entry).
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)
     #: The person the entry is about, by disclosure code; a copy of the entry's own field.
-    disclosure_code: Mapped[str] = mapped_column(String(26), index=True)
+    disclosure_code: Mapped[str] = mapped_column(String(26))
     #: What happened (the entry's ``kind`` field), e.g. an exchange or a refusal.
     kind: Mapped[str] = mapped_column(String(64))
     appended_at: Mapped[datetime]
