@@ -236,7 +236,7 @@ def _page(browser: Browser, locale: str = "en-US", **options: Any) -> Iterator[P
 # --- what a resident does --------------------------------------------------------------------
 
 
-def _signed_answer(card: Path, challenge: str) -> dict[str, str]:
+def _signed_answer(card: Path, challenge: str) -> dict[str, object]:
     """Return the card app's answer to ``challenge``, as the resident pastes it."""
     return answer_login(VirtualCard.open(card), challenge, authentication_pin=PIN).to_json()
 
@@ -584,7 +584,7 @@ def test_forged_logins_are_refused(portal: Portal, browser: Browser) -> None:
 
         challenge = _challenge(page)
         answer = _signed_answer(card, challenge)
-        signature = bytearray(base64.b64decode(answer["signature"]))
+        signature = bytearray(base64.b64decode(str(answer["signature"])))
         signature[-1] ^= 0x01
         changed = {**answer, "signature": base64.b64encode(bytes(signature)).decode()}
         _refused_login(page, json.dumps(changed), 401)
@@ -756,7 +756,7 @@ def _lock(page: Page, portal: Portal) -> None:
     assert page.locator("#unlock-challenge").count() == 1
 
 
-def _unlock(page: Page, holder: Holder, answer: dict[str, str] | None = None) -> Response:
+def _unlock(page: Page, holder: Holder, answer: dict[str, object] | None = None) -> Response:
     """Sign the page's challenge with the holder's card (or send ``answer``); press Unlock."""
     if answer is None:
         answer = _signed_answer(holder.card, page.inner_text("#unlock-challenge").strip())
@@ -804,7 +804,7 @@ def test_a_locked_number_cannot_be_collected_until_the_card_unlocks_it(
         # A changed signature does not unlock it; the card's own answer does.
         page.goto(f"{portal.url}/")
         answer = _signed_answer(holder.card, page.inner_text("#unlock-challenge").strip())
-        signature = bytearray(base64.b64decode(answer["signature"]))
+        signature = bytearray(base64.b64decode(str(answer["signature"])))
         signature[-1] ^= 0x01
         changed = {**answer, "signature": base64.b64encode(bytes(signature)).decode()}
         _unlock(page, holder, changed)

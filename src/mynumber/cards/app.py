@@ -69,13 +69,18 @@ def answer_challenge(
 
 @dataclass(frozen=True)
 class LoginAnswer:
-    """The card's answer to the portal's login challenge: no number, only the signature."""
+    """The card's answer to the portal's login challenge: no number, the signature, the counters.
+
+    ``pins`` is :func:`pin_report` as the card gave it after signing, so the portal can show
+    the holder how many tries each PIN has left; it names no person.
+    """
 
     challenge: str
     certificate: str
     signature: str
+    pins: dict[str, dict[str, int | bool]]
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         """Return what the resident gives the portal's login page."""
         return asdict(self)
 
@@ -92,6 +97,7 @@ def answer_login(card: VirtualCard, challenge: str, *, authentication_pin: str) 
         challenge=data.decode("ascii"),
         certificate=certificate.decode("ascii"),
         signature=base64.b64encode(signature).decode("ascii"),
+        pins=pin_report(card),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mynumber.deployment import NodeKind
@@ -54,3 +54,5 @@ class PortalSession(Base):
     last_seen_at: Mapped[datetime]
     #: When the grant ends: the session never outlives it.
     expires_at: Mapped[datetime]
+    #: The card's PIN counters as its app reported them at login (JSON), if it did.
+    pins: Mapped[str | None] = mapped_column(Text)

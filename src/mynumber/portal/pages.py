@@ -40,6 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, Field
 
+from mynumber.cards.pins import RETRY_LIMITS, PinKind
 from mynumber.deployment import NodeKind
 from mynumber.nodes.context import Node, NodeContext  # noqa: TC001 -- FastAPI reads them at run time
 from mynumber.nodes.exceptions import NodeUnavailable
@@ -160,6 +161,20 @@ class Visit:
         query = self.request.url.query
         return f"{path}?{query}" if query else path
 
+    def keep_cookie(
+        self, response: Response, name: str, value: str, *, max_age: int | None = None
+    ) -> None:
+        """Set a cookie of the portal on ``response``: its path only, no script, no other site."""
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=self.cookie_path,
+            secure=self.secure,
+            httponly=True,
+            samesite="strict",
+        )
+
     def redirect(self, path: str) -> RedirectResponse:
         """Return a redirect (303, See Other) to ``path`` under the portal."""
         return RedirectResponse(
@@ -251,15 +266,7 @@ async def switch_language(tag: str, request: Request, node: Node, back: str = "/
         back = "/"
     response = visit.redirect(back)
     if i18n.is_language(tag):
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            tag,
-            max_age=365 * 24 * 3600,
-            path=visit.cookie_path,
-            secure=visit.secure,
-            httponly=True,
-            samesite="strict",
-        )
+        visit.keep_cookie(response, LANGUAGE_COOKIE, tag, max_age=365 * 24 * 3600)
     return response
 
 
@@ -309,14 +316,7 @@ async def _login_page(
         ended=visit.request.query_params.get("ended") == "1",
         held=visit.request.query_params.get("held") == "1",
     )
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        path=visit.cookie_path,
-        secure=visit.secure,
-        httponly=True,
-        samesite="strict",
-    )
+    visit.keep_cookie(response, LOGIN_COOKIE, token)
     return response
 
 
@@ -336,7 +336,9 @@ def _pending(node: NodeContext, token: str | None) -> tuple[str, bool] | None:
         return None if found is None else (found.challenge, found.kiosk)
 
 
-def _start(node: NodeContext, login_token: str, grant: str, expires_at: int) -> str | None:
+def _start(
+    node: NodeContext, login_token: str, grant: str, expires_at: int, pins: str | None
+) -> str | None:
     """Start the resident's session from this browser's login; return its token."""
     certificate = _grant_certificate(grant)
     with unit_of_work(node.sessions) as session:
@@ -349,6 +351,7 @@ def _start(node: NodeContext, login_token: str, grant: str, expires_at: int) -> 
             grant=grant,
             certificate=certificate,
             grant_expires_at=datetime.fromtimestamp(expires_at, UTC),
+            pins=pins,
         )
         return token
 
@@ -358,6 +361,38 @@ def _grant_certificate(grant: str) -> str:
     payload = grant.split(".", 1)[0]
     fields = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return str(fields["certificate"])
+
+
+def _pin_counters(text: str) -> str | None:
+    """Return the card's PIN counters from its app's answer, as JSON, if it gave well-formed ones.
+
+    They are the card's word about itself, shown back to its holder only; anything else in
+    their place is dropped.
+    """
+    try:
+        given = json.loads(text).get("pins")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(given, dict):
+        return None
+    kept: dict[str, dict[str, int | bool]] = {}
+    for kind in PinKind:
+        counter = given.get(kind.value)
+        if not isinstance(counter, dict):
+            continue
+        remaining, limit, locked = (
+            counter.get("remaining"),
+            counter.get("limit"),
+            counter.get("locked"),
+        )
+        if (
+            limit == RETRY_LIMITS[kind]
+            and isinstance(remaining, int)
+            and 0 <= remaining <= limit
+            and isinstance(locked, bool)
+        ):
+            kept[kind.value] = {"remaining": remaining, "limit": limit, "locked": locked}
+    return json.dumps(kept) if kept else None
 
 
 def _card_answer(text: str) -> dict[str, str] | None:
@@ -372,7 +407,9 @@ def _card_answer(text: str) -> dict[str, str] | None:
     return {field: answer[field] for field in fields}
 
 
-async def _logged_in(visit: Visit, login_token: str, signed: dict[str, str]) -> Response | str:
+async def _logged_in(
+    visit: Visit, login_token: str, signed: dict[str, str], pins: str | None
+) -> Response | str:
     """Have the registry check the card's answer; start the session, or say why not."""
     try:
         granted = await _call(
@@ -384,20 +421,13 @@ async def _logged_in(visit: Visit, login_token: str, signed: dict[str, str]) -> 
         return "refused"
     body = granted.json()
     token = await anyio.to_thread.run_sync(
-        _start, visit.node, login_token, str(body["grant"]), int(body["expires_at"])
+        _start, visit.node, login_token, str(body["grant"]), int(body["expires_at"]), pins
     )
     if token is None:
         return "expired"
     response = visit.redirect("/")
     response.delete_cookie(LOGIN_COOKIE, path=visit.cookie_path)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path=visit.cookie_path,
-        secure=visit.secure,
-        httponly=True,
-        samesite="strict",
-    )
+    visit.keep_cookie(response, SESSION_COOKIE, token)
     return response
 
 
@@ -418,7 +448,7 @@ async def finish_login(
     elif signed["challenge"] != pending[0]:
         error = "other-challenge"
     else:
-        done = await _logged_in(visit, login_token, signed)
+        done = await _logged_in(visit, login_token, signed, _pin_counters(answer))
         if isinstance(done, Response):
             return done
         error = done
@@ -479,6 +509,7 @@ async def home(request: Request, node: Node, reveal: bool = False) -> Response: 
         "home.html",
         me=me,
         notices=_notices(me["holders"]),
+        pins=json.loads(visit.session.pins) if visit.session and visit.session.pins else {},
         reveal=reveal,
         day=_day(visit.language),
         challenge=challenge,

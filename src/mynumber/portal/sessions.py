@@ -80,7 +80,13 @@ class PortalSessions:
         return found
 
     def start(
-        self, login: PendingLogin, *, grant: str, certificate: str, grant_expires_at: datetime
+        self,
+        login: PendingLogin,
+        *,
+        grant: str,
+        certificate: str,
+        grant_expires_at: datetime,
+        pins: str | None = None,
     ) -> tuple[str, PortalSession]:
         """End the login under way and start the resident's session; return its new token."""
         now = self._clock()
@@ -94,6 +100,7 @@ class PortalSessions:
             started_at=now,
             last_seen_at=now,
             expires_at=grant_expires_at,
+            pins=pins,
         )
         self._session.delete(login)
         self._session.add(started)

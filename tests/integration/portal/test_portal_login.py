@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from mynumber.accounts.models import BenefitAccount
 from mynumber.cards import app as card_app
+from mynumber.cards.exceptions import WrongPin
 from mynumber.cards.identity import IdentityRefused
 from mynumber.cards.registry import card_service, identity_service
 from mynumber.cards.virtual import VirtualCard
@@ -80,7 +81,8 @@ async def test_the_login_page_never_asks_for_the_number(portal: Portal) -> None:
         answer = card_app.answer_login(
             VirtualCard.open(holder.card), challenge, authentication_pin=PIN
         )
-        assert set(answer.to_json()) == {"challenge", "certificate", "signature"}
+        assert set(answer.to_json()) == {"challenge", "certificate", "signature", "pins"}
+        assert holder.given_name not in json.dumps(answer.to_json(), ensure_ascii=False)
 
 
 @pytest.mark.parametrize("forgery", ["other-challenge", "tampered", "malformed", "no-login"])
@@ -98,7 +100,7 @@ async def test_a_forged_login_is_refused_and_starts_no_session(
             answer = card_app.answer_login(card, theirs, authentication_pin=PIN).to_json()
         elif forgery == "tampered":
             answer = card_app.answer_login(card, shown, authentication_pin=PIN).to_json()
-            raw = bytearray(base64.b64decode(answer["signature"]))
+            raw = bytearray(base64.b64decode(str(answer["signature"])))
             raw[10] ^= 0x01
             answer["signature"] = base64.b64encode(bytes(raw)).decode("ascii")
         elif forgery == "malformed":
@@ -357,3 +359,25 @@ async def test_a_body_registering_my_number_is_among_my_notices(portal: Portal) 
     async with portal.browser(language="ja") as browser:
         await portal.log_in(browser, holder)
         assert "霞精機株式会社" in (await browser.get(f"{PORTAL}/")).text
+
+
+async def test_my_information_shows_the_pin_counters_the_card_reported(portal: Portal) -> None:
+    """After a wrong PIN the card counts it; the page shows what the card said at login."""
+    holder = portal.holder()
+    card = VirtualCard.open(holder.card)
+    with pytest.raises(WrongPin):
+        card.read_card_face("0000")
+    async with portal.browser() as browser:
+        await portal.log_in(browser, holder)
+        home = await browser.get(f"{PORTAL}/")
+        pins = home.text.split('<table class="pins">', 1)[1].split("</table>", 1)[0]
+        assert "Card-face PIN" in pins
+        assert "2 of 3" in pins  # one wrong try of three
+        assert "3 of 3" in pins  # the authentication PIN: right at login, so reset
+    async with portal.browser() as forged:
+        page = await forged.get(f"{PORTAL}/login")
+        answer = card_app.answer_login(card, challenge_of(page), authentication_pin=PIN).to_json()
+        answer["pins"] = {"authentication": {"remaining": 99, "limit": 3, "locked": False}}
+        await forged.post(f"{PORTAL}/login", data={"answer": json.dumps(answer)})
+        home = await forged.get(f"{PORTAL}/")
+        assert '<table class="pins">' not in home.text  # counters that no card gives are dropped
