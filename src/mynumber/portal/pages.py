@@ -612,6 +612,15 @@ async def _task_done(visit: Visit, path: str) -> Response:
     return visit.redirect(path)
 
 
+async def _posted(visit: Visit, path: str) -> httpx.Response | Response:
+    """POST ``path`` at the registry for the resident; the answer, or the page to give instead."""
+    try:
+        answer = await _call(visit, NodeKind.REGISTRY, path, method="POST")
+    except NodeUnavailable:
+        return _unavailable(visit)
+    return answer if answer.is_success else _failed(visit, answer)
+
+
 @router.post("/lock")
 async def lock(
     request: Request, node: Node, form_token: Annotated[str, Form(max_length=100)] = ""
@@ -620,14 +629,9 @@ async def lock(
     visit = await _form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
-    try:
-        answer = await _call(visit, NodeKind.REGISTRY, "api/portal/lock", method="POST")
-    except NodeUnavailable:
-        return _unavailable(visit)
-    if answer.status_code == HTTPStatus.UNAUTHORIZED:
-        return _ended(visit)
-    if not answer.is_success:
-        return _unavailable(visit)
+    done = await _posted(visit, "api/portal/lock")
+    if isinstance(done, Response):
+        return done
     return await _task_done(visit, "/?done=locked#protect")
 
 
@@ -639,12 +643,9 @@ async def lost_card(
     visit = await _form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
-    try:
-        answer = await _call(visit, NodeKind.REGISTRY, "api/portal/lost-card", method="POST")
-    except NodeUnavailable:
-        return _unavailable(visit)
-    if not answer.is_success:
-        return _failed(visit, answer)
+    done = await _posted(visit, "api/portal/lost-card")
+    if isinstance(done, Response):
+        return done
     await anyio.to_thread.run_sync(_end, visit.node, visit.token)
     response = visit.redirect("/login?held=1")
     response.delete_cookie(SESSION_COOKIE, path=visit.cookie_path)
