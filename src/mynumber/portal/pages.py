@@ -283,6 +283,11 @@ async def _form_visit(request: Request, node: NodeContext, form_token: str) -> V
     return visit
 
 
+def _qr(challenge: str) -> str:
+    """Return the challenge as an inline SVG QR code, for the card app on a phone to scan."""
+    return str(segno.make(challenge, error="m").svg_inline(scale=4, title=challenge))
+
+
 def _begin_login(node: NodeContext, challenge: str, *, kiosk: bool) -> str:
     """Keep the challenge for this browser; return its pre-login token."""
     with unit_of_work(node.sessions) as session:
@@ -305,7 +310,7 @@ async def _login_page(
     token = await anyio.to_thread.run_sync(
         functools.partial(_begin_login, visit.node, challenge, kiosk=kiosk)
     )
-    qr = segno.make(challenge, error="m").svg_inline(scale=4, title=challenge)
+    qr = _qr(challenge)
     response = visit.render(
         "login.html",
         status,
@@ -513,6 +518,7 @@ async def home(request: Request, node: Node, reveal: bool = False) -> Response: 
         reveal=reveal,
         day=_day(visit.language),
         challenge=challenge,
+        challenge_qr=None if challenge is None else _qr(challenge),
         done=visit.request.query_params.get("done", ""),
         task_name=lambda task: task_name(task, visit.language),
     )
