@@ -9,55 +9,33 @@ The browser is Debian's ``chromium`` package (``apt-get install chromium``), nev
 by ``playwright install``. Without it the test is skipped, or fails when CI=true.
 """
 
-import importlib.util
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
+
+from .browsers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MYNUMBER,
+    environment,
+    need_the_browser,
+    served,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.slow
 
-MYNUMBER = str(Path(sys.executable).with_name("mynumber"))
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STARTUP_SECONDS = 30.0
 #: How long the browser waits for any one page or element.
 STEP_MILLISECONDS = 15_000
 CLERK = "窓口 花子"
 DIGITS = re.compile(r"^\d{4} \d{4} \d{4}$")
-
-
-def _need_the_browser() -> None:
-    """Skip without Playwright or Debian's Chromium; with CI=true, fail instead."""
-    missing = None
-    if importlib.util.find_spec("playwright") is None:
-        missing = "the playwright package (pip install playwright, in the dev extra)"
-    elif not CHROMIUM.is_file():
-        missing = "Debian's chromium package at /usr/bin/chromium (apt-get install chromium)"
-    if missing is None:
-        return
-    message = f"the counter's browser test needs {missing}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _environment() -> dict[str, str]:
-    """Return the environment of a child ``mynumber``: no MYNUMBER_ variables from outside."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("MYNUMBER_")}
 
 
 def _mynumber(*args: str | Path) -> None:
@@ -67,67 +45,28 @@ def _mynumber(*args: str | Path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        env=_environment(),
+        env=environment(),
         check=False,
     )
     assert done.returncode == 0, done.stderr
 
 
-def _free_port() -> int:
-    """Return a 127.0.0.1 port that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_ready(url: str, process: subprocess.Popen[str]) -> bool:
-    """Poll the registry's /health until it answers 200, the process dies, or time runs out."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(trust_env=False, timeout=2) as client:
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if client.get(f"{url}/registry/health").status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    return False
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def registry(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """Yield the URL of `mynumber serve` on a fresh, migrated deployment, and its directory."""
-    _need_the_browser()
+    need_the_browser("the counter's browser test")
     home = tmp_path / "town"
     _mynumber("init", home)
     _mynumber("db", "upgrade", "--dir", home)
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 -- our own console script, with our own arguments
-        [MYNUMBER, "serve", "--dir", str(home), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_environment(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not _wait_until_ready(url, process):
-            pytest.fail(f"`mynumber serve` did not answer within {STARTUP_SECONDS}s")
+    with served(home) as url:
         yield url, home
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=STARTUP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
-def test_a_clerk_walks_every_counter_action(served: tuple[str, Path]) -> None:
+def test_a_clerk_walks_every_counter_action(registry: tuple[str, Path]) -> None:
     """Log in, register, find, move, rename, notice, change the number, death, log out."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 -- only once it is known to exist
 
-    url, home = served
+    url, home = registry
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -27,15 +27,9 @@ Without either the tests that need it are skipped, or fail when CI=true.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +49,16 @@ from mynumber.portal import i18n
 from mynumber.portal.sessions import KIOSK_IDLE
 from mynumber.settings import load_settings
 
+from .browsers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MYNUMBER,
+    environment,
+    need_the_browser,
+    served,
+    skip_or_fail,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
@@ -62,9 +66,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-MYNUMBER = str(Path(sys.executable).with_name("mynumber"))
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 #: axe-core's tags for WCAG 2.2 level AA (each level's new rules are tagged by their version).
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -72,7 +73,6 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 RESIDENTS = 40
 #: The demo cards' authentication PIN.
 PIN = "1234"
-STARTUP_SECONDS = 30.0
 DEMO_SECONDS = 120
 #: How long the browser waits for any one page or element.
 STEP_MILLISECONDS = 15_000
@@ -111,51 +111,6 @@ class Portal:
     bystander: Holder
 
 
-def _need_the_browser() -> None:
-    """Skip without Playwright or Debian's Chromium; with CI=true, fail instead."""
-    missing = None
-    if importlib.util.find_spec("playwright") is None:
-        missing = "the playwright package (pip install playwright, in the dev extra)"
-    elif not CHROMIUM.is_file():
-        missing = "Debian's chromium package at /usr/bin/chromium (apt-get install chromium)"
-    if missing is not None:
-        _skip_or_fail(f"the portal's browser test needs {missing}")
-
-
-def _skip_or_fail(message: str) -> None:
-    """Skip the test with ``message``; with CI=true, fail it."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _environment(**extra: str) -> dict[str, str]:
-    """Return the environment of a child ``mynumber``: no MYNUMBER_ variables from outside."""
-    kept = {name: value for name, value in os.environ.items() if not name.startswith("MYNUMBER_")}
-    return {**kept, **extra}
-
-
-def _free_port() -> int:
-    """Return a 127.0.0.1 port that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_ready(url: str, process: subprocess.Popen[str]) -> bool:
-    """Poll the registry's /health until it answers 200, the process dies, or time runs out."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(trust_env=False, timeout=2) as client:
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if client.get(f"{url}/registry/health").status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    return False
-
-
 def _holders(home: Path) -> tuple[Holder, Holder, Holder]:
     """Return the employee, the applicant and the third card holder of the demo at ``home``."""
     opened = open_deployment(load_settings(home=home, demo=True), ["registry"])
@@ -173,39 +128,21 @@ def _holders(home: Path) -> tuple[Holder, Holder, Holder]:
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """Yield the demo town, its flows run, served by `mynumber serve` on a free port."""
-    _need_the_browser()
+    need_the_browser("the portal's browser test")
     home = tmp_path_factory.mktemp("portal") / "town"
     built = subprocess.run(  # noqa: S603 -- our own console script, with our own arguments
         [MYNUMBER, "demo", "--dir", str(home), "--residents", str(RESIDENTS), "--no-serve"],
         capture_output=True,
         text=True,
         timeout=DEMO_SECONDS,
-        env=_environment(),
+        env=environment(),
         check=False,
     )
     assert built.returncode == 0, built.stdout + built.stderr
     employee, applicant, bystander = _holders(home)
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 -- our own console script, with our own arguments
-        [MYNUMBER, "serve", "--dir", str(home), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        # The demo's keys are refused outside demo mode, which `mynumber demo` sets itself.
-        env=_environment(MYNUMBER_DEMO="true"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not _wait_until_ready(url, process):
-            pytest.fail(f"`mynumber serve` did not answer within {STARTUP_SECONDS}s")
+    # The demo's keys are refused outside demo mode, which `mynumber demo` sets itself.
+    with served(home, MYNUMBER_DEMO="true") as url:
         yield Portal(f"{url}/portal", url, home, employee, applicant, bystander)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=STARTUP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 @pytest.fixture(scope="module")
@@ -636,7 +573,7 @@ def _axe(page: Page, where: str) -> list[str]:
 def test_every_page_passes_axe_in_japanese_and_english(portal: Portal, browser: Browser) -> None:
     """Every page a resident sees, in both languages, has no WCAG 2.2 AA violation axe finds."""
     if not AXE.is_file():
-        _skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
     violations: list[str] = []
     for language, locale in (("ja", "ja-JP"), ("en", "en-US")):
         # The portal allows only its own scripts; axe is injected inline, past that policy.
@@ -996,7 +933,7 @@ def test_at_a_kiosk_each_task_ends_the_session(portal: Portal, browser: Browser)
 def test_account_protection_and_report_pages_pass_axe(portal: Portal, browser: Browser) -> None:
     """The account page, my number locked, the report form and Reported pass axe in ja and en."""
     if not AXE.is_file():
-        _skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
     violations: list[str] = []
     # Each holder's account is registered here once; the bystander's is the account test's.
     for language, locale, holder in (
