@@ -48,7 +48,7 @@ from load import Failures, Load, Round
 from portal_setup import FIGURE, PORTAL, SERVED, SESSION_COOKIE, Deployed, conninfo
 from timing import Measurement, human_time
 
-#: Records on one page of the portal (``mynumber.portal.pages.PAGE_SIZE``).
+#: Records on one page of the portal (``mynumber.portal.record_pages.PAGE_SIZE``).
 PAGE_SIZE = 50
 #: The language the resident's browser asks for.
 LANGUAGE = "ja"

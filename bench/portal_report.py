@@ -38,20 +38,20 @@ PARTS: dict[str, tuple[Part, ...]] = {
                 "looking the session up and marking it seen (`_current`: "
                 "`PortalSessions.current`, the commit)"
             ),
-            (("portal/pages.py", "_current"),),
+            (("portal/visits.py", "_current"),),
         ),
         (
             "asking the registry, then the hub for the page, reading its answer (`_entries`)",
-            (("portal/pages.py", "_entries"),),
+            (("portal/record_pages.py", "_entries"),),
         ),
         (
             "asking the registry whether the card that logged in is still in use (`_card_refused`)",
-            (("portal/pages.py", "_card_refused"),),
+            (("portal/visits.py", "card_refused"),),
         ),
         ("reading the entries as records (`read_record`)", (("portal/records.py", "read_record"),)),
         (
             "rendering the page (`Visit.render`: Jinja2, the translations)",
-            (("portal/pages.py", "render"),),
+            (("portal/visits.py", "render"),),
         ),
         ("writing the records' times (`i18n.when`)", (("portal/i18n.py", "when"),)),
         ("committing transactions (SQLAlchemy)", (("sqlalchemy/orm/session.py", "commit"),)),

@@ -59,7 +59,7 @@ HUB = "hub"
 PORTAL = "portal"
 #: The nodes served, each in its own process: the registry for the login, the hub, the portal.
 SERVED = (REGISTRY, HUB, PORTAL)
-#: The portal's session cookie (``mynumber.portal.pages.SESSION_COOKIE``).
+#: The portal's session cookie (``mynumber.portal.visits.SESSION_COOKIE``).
 SESSION_COOKIE = "mynumber_portal_session"
 #: The card's authentication PIN, as the demo sets it at handover.
 PIN = next(pin for kind, pin in DEMO_PINS.items() if kind.value == "authentication")

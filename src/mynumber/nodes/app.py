@@ -30,7 +30,9 @@ from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
 from mynumber.nodes.problems import install_problem_handlers
 from mynumber.oversight import api as oversight_api
+from mynumber.portal import money as portal_money
 from mynumber.portal import pages as portal_pages
+from mynumber.portal import record_pages as portal_record_pages
 from mynumber.register import api as register_api
 from mynumber.register import notice_pages as register_notice_pages
 from mynumber.register import pages as register_pages
@@ -49,7 +51,7 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
     ),
     NodeKind.INSTITUTION: (institution_api.router,),
     NodeKind.OVERSIGHT: (status.router, oversight_api.router),
-    NodeKind.PORTAL: (portal_pages.router,),
+    NodeKind.PORTAL: (portal_pages.router, portal_record_pages.router, portal_money.router),
     NodeKind.REGISTRY: (
         register_api.router,
         register_pages.router,

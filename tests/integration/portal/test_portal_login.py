@@ -22,7 +22,7 @@ from mynumber.cards.registry import card_service, identity_service
 from mynumber.cards.virtual import VirtualCard
 from mynumber.holdings.models import NumberHolding, NumberLock
 from mynumber.portal.models import PortalSession
-from mynumber.portal.pages import SESSION_COOKIE
+from mynumber.portal.visits import SESSION_COOKIE
 from mynumber.register.models import Resident
 from mynumber.register.services import active_number
 
