@@ -46,6 +46,13 @@ to a problem details response or a one-line message through a single table::
      +-- HoldingError                          mynumber.holdings.exceptions
      |    +-- CollectionRefused, ReceiptRefused, AlreadyHeld, HubUnavailable
      |    +-- MalformedCollection (ValueError) > CollectionTooLarge; DeletionReceiptInvalid
+     +-- AccountRefused                        mynumber.accounts.rules
+     |    +-- AccountFormRefused, HolderNameRefused
+     |    +-- AlreadyLinked, DepositLinksFull              mynumber.accounts.services
+     +-- DepositLinkNotFound                   mynumber.accounts.services
+     +-- ProxyRefused                          mynumber.proxies.services
+     |    +-- ProxyCodeRefused, ProxyLimitReached, ProxyPersonRefused, GuardianRefused
+     +-- ProxyNotFound, ProxyNotPermitted      mynumber.proxies.services
      +-- InstitutionError                      mynumber.institution.exceptions
      |    +-- ProvisionRefused (ValueError)
      +-- LedgerError                           mynumber.ledger.exceptions

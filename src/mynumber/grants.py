@@ -2,10 +2,11 @@
 
 When a resident logs in to the portal, the registry checks the card's signature and answers a
 grant: who the resident is to the other nodes (the disclosure code that names them in the ledger,
-never the number), which authentication certificate logged in, and until when. The registry signs
-it with its ``node-signing.key``; the hub checks it with the registry's ``public_key`` from
-``deployment.toml`` before it shows anyone's ledger entries, so the portal reads on the resident's
-authority and cannot ask about anyone else.
+never the number), which authentication certificate logged in, and until when. When a proxy acts
+for a resident (:mod:`mynumber.proxies`), the grant names the resident, the proxy, and the proxy's
+certificate. The registry signs it with its ``node-signing.key``; the hub checks it with the
+registry's ``public_key`` from ``deployment.toml`` before it shows anyone's ledger entries, so the
+portal reads on the resident's authority and cannot ask about anyone else.
 
 A grant travels as ``base64url(canonical JSON) "." base64url(Ed25519 signature)`` in the
 ``X-Resident-Grant`` header. Pure: no I/O, no clock of its own.
@@ -53,6 +54,8 @@ class Grant:
     #: The serial number (hex) of the authentication certificate that logged in.
     certificate: str
     expires_at: int
+    #: The resident id of the proxy acting for ``resident``, if one is: their card logged in.
+    proxy: int | None = None
 
 
 def issue_grant(key: Ed25519PrivateKey, grant: Grant) -> str:
@@ -76,6 +79,7 @@ def read_grant(public_key: Ed25519PublicKey, token: str | None, *, now: float) -
             disclosure_code=str(fields["disclosure_code"]),
             certificate=str(fields["certificate"]),
             expires_at=int(fields["expires_at"]),
+            proxy=None if fields.get("proxy") is None else int(fields["proxy"]),
         )
     except (InvalidSignature, ValueError, KeyError, TypeError, binascii.Error) as exc:
         msg = "the resident grant is not one the registry signed: log in with the card again"

@@ -12,6 +12,7 @@ from mynumber.ledger import models as ledger_models
 from mynumber.network import models as network_models
 from mynumber.oversight import models as oversight_models
 from mynumber.portal import models as portal_models
+from mynumber.proxies import models as proxy_models
 from mynumber.register import models as register_models
 from mynumber.storage.models import Base
 
@@ -25,5 +26,6 @@ __all__ = [
     "network_models",
     "oversight_models",
     "portal_models",
+    "proxy_models",
     "register_models",
 ]

@@ -791,6 +791,28 @@ def _register_account(page: Page) -> Response:
     return _post(page, "/account", lambda: page.click("main form button[type=submit]"))
 
 
+def _link_deposit(page: Page, holder_kana: str) -> Response:
+    """Fill the deposit-link form with a savings account and send it; return the POST's answer."""
+    page.fill("#link-bank", "0009")
+    page.fill("#link-branch", "456")
+    page.select_option("#link-kind", "savings")
+    page.fill("#link-number", "7654321")
+    page.fill("#link-holder-kana", holder_kana)
+    return _post(
+        page,
+        "/account/deposit-links",
+        lambda: page.click("form[action$='/deposit-links'] button[type=submit]"),
+    )
+
+
+def _deposits_shown(page: Page) -> list[list[str]]:
+    """Return the cells of each linked deposit account the money page lists."""
+    return [
+        [cell.strip() for cell in row.locator("td").all_inner_texts()[:4]]
+        for row in page.locator("#deposit-links ~ table tbody tr").all()
+    ]
+
+
 def _account_shown(page: Page) -> list[str]:
     """Return the registered account's bank, branch and masked number, as the page lists them."""
     return [dd.strip() for dd in page.locator("main dl.facts dd").all_inner_texts()]
@@ -955,6 +977,18 @@ def test_account_protection_and_report_pages_pass_axe(portal: Portal, browser: B
             _register_account(page)
             page.wait_for_url(f"{portal.url}/account?done=1")
             violations += _axe(page, f"{language} benefit account registered")
+            assert _link_deposit(page, _someone_else(reading)).status == 422
+            assert _deposits_shown(page) == []
+            violations += _axe(page, f"{language} deposit link refused")
+            _link_deposit(page, reading)
+            page.wait_for_url(f"{portal.url}/account?done=linked#deposit-links")
+            assert len(_deposits_shown(page)) == 1
+            assert _deposits_shown(page)[0][3] == "****321"
+            violations += _axe(page, f"{language} deposit account linked")
+            _post(page, "/unlink", lambda: page.click("form[action$='/unlink'] button"))
+            page.wait_for_url(f"{portal.url}/account?done=unlinked#deposit-links")
+            assert _deposits_shown(page) == []
+            violations += _axe(page, f"{language} deposit account unlinked")
 
             _lock(page, portal)
             violations += _axe(page, f"{language} my information, number locked")
@@ -971,4 +1005,63 @@ def test_account_protection_and_report_pages_pass_axe(portal: Portal, browser: B
             assert _report(page, 0, "").status == 303
             page.wait_for_url(re.compile(r".*/reported\?case=C-\d{6}$"))
             violations += _axe(page, f"{language} reported")
+    assert not violations, "axe-core found violations:\n" + "\n".join(violations)
+
+
+def _appoint(page: Page) -> str:
+    """Ask for a voluntary proxy on the proxies page; return the one-time code it shows."""
+    page.click("nav.menu >> css=a[href$='/proxies']")
+    page.check("#kind-voluntary")
+    _post(page, "/proxies", lambda: page.click("form[action$='/proxies'] button"))
+    return page.inner_text("#invitation-code").strip()
+
+
+def _accept(page: Page, code: str) -> None:
+    """Enter the person's code on the proxies page, by keyboard, and act for them."""
+    page.goto(page.url.split("/portal/")[0] + "/portal/proxies")
+    page.focus("#code")
+    page.keyboard.type(code)
+    _post(page, "/proxies/accept", lambda: page.keyboard.press("Enter"))
+    _post(page, "/act", lambda: page.click("form[action$='/act'] button"))
+
+
+def test_a_proxy_acts_for_the_person_until_the_person_revokes(
+    portal: Portal, browser: Browser
+) -> None:
+    """Appoint by code, accept with the proxy's own card, act, revoke; axe on each page."""
+    if not AXE.is_file():
+        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+    violations: list[str] = []
+    for language, locale in (("ja", "ja-JP"), ("en", "en-US")):
+        with (
+            _page(browser, locale=locale, bypass_csp=True) as person,
+            _page(browser, locale=locale, bypass_csp=True) as proxy,
+        ):
+            _log_in(person, portal, portal.applicant)
+            name = _name(person)
+            person.goto(f"{portal.url}/proxies")
+            violations += _axe(person, f"{language} proxies, none yet")
+            code = _appoint(person)
+            violations += _axe(person, f"{language} proxies, code shown")
+            _log_in(proxy, portal, portal.bystander)
+            _accept(proxy, code)
+            proxy.wait_for_url(f"{portal.url}/")
+            assert _name(proxy) == name
+            banner = proxy.locator(".acting p").inner_text()
+            assert name in banner
+            assert proxy.locator("a[href$='reveal=true']").count() == 0
+            violations += _axe(proxy, f"{language} my information, acting for someone")
+            proxy.goto(f"{portal.url}/records")
+            assert _indices(proxy)  # the person's records, not the proxy's (who has none)
+            violations += _axe(proxy, f"{language} records, acting for someone")
+            proxy.goto(f"{portal.url}/proxies")
+            violations += _axe(proxy, f"{language} proxies, acting for someone")
+
+            person.goto(f"{portal.url}/proxies")
+            violations += _axe(person, f"{language} proxies, one active")
+            _post(person, "/revoke", lambda: person.click("form[action$='/revoke'] button"))
+            person.wait_for_url(f"{portal.url}/proxies?done=revoked")
+            violations += _axe(person, f"{language} proxies, revoked")
+            proxy.goto(f"{portal.url}/records")
+            _shows_nothing_of(proxy, name, portal.applicant.number)
     assert not violations, "axe-core found violations:\n" + "\n".join(violations)

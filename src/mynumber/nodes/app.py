@@ -30,13 +30,17 @@ from mynumber.nodes.client import NodeClients
 from mynumber.nodes.context import NodeContext
 from mynumber.nodes.problems import install_problem_handlers
 from mynumber.oversight import api as oversight_api
+from mynumber.oversight import unsealing_api as oversight_unsealing_api
 from mynumber.portal import money as portal_money
 from mynumber.portal import pages as portal_pages
+from mynumber.portal import proxy_pages as portal_proxy_pages
 from mynumber.portal import record_pages as portal_record_pages
+from mynumber.register import account_links_api as register_account_links_api
 from mynumber.register import api as register_api
 from mynumber.register import notice_pages as register_notice_pages
 from mynumber.register import pages as register_pages
 from mynumber.register import portal_api as register_portal_api
+from mynumber.register import proxy_api as register_proxy_api
 from mynumber.settings import ConfigurationError, Settings
 from mynumber.storage import claim_database, create_engine, session_factory
 
@@ -50,8 +54,13 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
         collection_api.router,
     ),
     NodeKind.INSTITUTION: (institution_api.router,),
-    NodeKind.OVERSIGHT: (status.router, oversight_api.router),
-    NodeKind.PORTAL: (portal_pages.router, portal_record_pages.router, portal_money.router),
+    NodeKind.OVERSIGHT: (status.router, oversight_api.router, oversight_unsealing_api.router),
+    NodeKind.PORTAL: (
+        portal_pages.router,
+        portal_record_pages.router,
+        portal_money.router,
+        portal_proxy_pages.router,
+    ),
     NodeKind.REGISTRY: (
         register_api.router,
         register_pages.router,
@@ -60,6 +69,8 @@ ROUTERS_BY_KIND: Final[Mapping[NodeKind, tuple[APIRouter, ...]]] = {
         cards_status_api.router,
         cards_identity_api.router,
         register_portal_api.router,
+        register_account_links_api.router,
+        register_proxy_api.router,
         holdings_api.router,
     ),
 }

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mynumber.accounts.rules import AccountRefused
+from mynumber.accounts.services import AlreadyLinked, DepositLinkNotFound
 from mynumber.cards.documents import DocumentsRefused
 from mynumber.cards.exceptions import (
     CardError,
@@ -47,7 +48,7 @@ from mynumber.holdings.exceptions import (
     ReceiptRefused,
 )
 from mynumber.institution.exceptions import ProvisionRefused
-from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, MalformedEntry
+from mynumber.ledger.exceptions import InvalidRange, InvalidTreeState, MalformedEntry, StillSealed
 from mynumber.ledger.screening import EntryTooLarge
 from mynumber.ledger.services import CheckpointNotFound, EntryNotFound
 from mynumber.network.collections import CollectionNotPermitted, InvalidCollectionRecord
@@ -83,6 +84,7 @@ from mynumber.nodes.exceptions import (
 )
 from mynumber.numbers.exceptions import InvalidNumber
 from mynumber.oversight.cases import CaseRefused
+from mynumber.proxies.services import ProxyNotFound, ProxyNotPermitted, ProxyRefused
 from mynumber.register.clerks import ClerkRequired
 from mynumber.register.exceptions import (
     DuplicateResident,
@@ -169,6 +171,12 @@ ERROR_STATUS: Final[Mapping[type[MyNumberError], HTTPStatus]] = {
     GrantRefused: HTTPStatus.UNAUTHORIZED,
     CaseRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
     AccountRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    AlreadyLinked: HTTPStatus.CONFLICT,
+    DepositLinkNotFound: HTTPStatus.NOT_FOUND,
+    StillSealed: HTTPStatus.CONFLICT,
+    ProxyRefused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ProxyNotFound: HTTPStatus.NOT_FOUND,
+    ProxyNotPermitted: HTTPStatus.FORBIDDEN,
     NumberLocked: HTTPStatus.FORBIDDEN,
 }
 

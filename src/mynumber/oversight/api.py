@@ -5,6 +5,9 @@
   and checkpoint, and what the resident wrote; the commission checks the evidence
   (:mod:`mynumber.oversight.cases`) against the ledger key it asks the hub for, and answers the
   case's number (201). Evidence that does not hold is refused (422) and opens nothing.
+
+:class:`EvidenceForm`, :func:`resident_grant` and :func:`hub_ledger_key` are shared with the
+routes that open sealed records (:mod:`mynumber.oversight.unsealing_api`).
 """
 
 import base64
@@ -21,7 +24,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from mynumber.deployment import NodeKind
-from mynumber.grants import read_grant
+from mynumber.grants import Grant, read_grant
 from mynumber.nodes.context import Node, NodeContext
 from mynumber.nodes.exceptions import NodeUnavailable
 from mynumber.oversight.cases import STATEMENT_LENGTH, CaseService, Evidence, case_number
@@ -30,8 +33,8 @@ from mynumber.storage import unit_of_work
 router = APIRouter(prefix="/api/cases", tags=["oversight"])
 
 
-class CaseForm(BaseModel):
-    """A record the resident does not recognise, its proof, and what they say about it."""
+class EvidenceForm(BaseModel):
+    """A record of use, as the portal sends it, with what proves it is in the ledger."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +43,21 @@ class CaseForm(BaseModel):
     proof: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=64)]
     checkpoint: Annotated[str, Field(min_length=1, max_length=10_000)]
     verifier_key: Annotated[str, Field(min_length=1, max_length=200)]
+
+    def evidence(self) -> Evidence:
+        """Return the evidence the commission checks."""
+        return Evidence(
+            index=self.index,
+            entry=self.entry,
+            proof=tuple(self.proof),
+            checkpoint=self.checkpoint,
+            verifier_key=self.verifier_key,
+        )
+
+
+class CaseForm(EvidenceForm):
+    """A record the resident does not recognise, its proof, and what they say about it."""
+
     statement: Annotated[str | None, Field(max_length=STATEMENT_LENGTH)] = None
 
 
@@ -50,13 +68,17 @@ class CaseView(BaseModel):
     opened_at: datetime
 
 
-def _registry_key(node: NodeContext) -> Ed25519PublicKey:
-    """Return the public key the registry signs grants with, from ``deployment.toml``."""
+def resident_grant(node: NodeContext, token: str | None) -> Grant:
+    """Return the resident's grant, checked with the registry's key from ``deployment.toml``.
+
+    A grant the registry did not sign, or one that has expired, is refused (401).
+    """
     registry = node.deployment.of_kind(NodeKind.REGISTRY)[0]
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(registry.public_key))
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(registry.public_key))
+    return read_grant(key, token, now=time.time())
 
 
-async def _ledger_key(node: NodeContext) -> str:
+async def hub_ledger_key(node: NodeContext) -> str:
     """Return the hub's ledger verifier key, as the hub itself answers it."""
     hub = node.deployment.of_kind(NodeKind.HUB)[0].id
     try:
@@ -70,15 +92,8 @@ async def _ledger_key(node: NodeContext) -> str:
 
 def _open(node: NodeContext, form: CaseForm, disclosure_code: str, key: str) -> CaseView:
     """Open the case in the commission's database."""
-    evidence = Evidence(
-        index=form.index,
-        entry=form.entry,
-        proof=tuple(form.proof),
-        checkpoint=form.checkpoint,
-        verifier_key=form.verifier_key,
-    )
     with unit_of_work(node.sessions) as session:
-        case = CaseService(session).open_case(evidence, disclosure_code, key, form.statement)
+        case = CaseService(session).open_case(form.evidence(), disclosure_code, key, form.statement)
         return CaseView(case=case_number(case), opened_at=case.opened_at)
 
 
@@ -91,8 +106,8 @@ async def open_case(
 ) -> CaseView:
     """Check the record's evidence and the resident's grant; open the case."""
     await node.calling_node(request, NodeKind.PORTAL)
-    holder = read_grant(_registry_key(node), grant, now=time.time())
-    key = await _ledger_key(node)
+    holder = resident_grant(node, grant)
+    key = await hub_ledger_key(node)
     return await anyio.to_thread.run_sync(
         functools.partial(_open, node, form, holder.disclosure_code, key)
     )

@@ -5,6 +5,10 @@ leads to; the commission checks them before it opens the case -- the checkpoint 
 hub's ledger key (which the commission asked the hub for, not the key the evidence names), the
 entry in the tree under that checkpoint, and the entry about the person the registry's grant names
 -- so a case always starts from a record proven to be in the ledger and to be the reporter's.
+
+The same evidence opens a sealed record (police access, :mod:`mynumber.ledger.sealing`) to its
+person once the record's unsealing date has come (:func:`unseal_record`): the commission alone
+holds the key that opens it, and shows the person nothing before that day.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ from typing import TYPE_CHECKING, Final
 
 from mynumber.errors import MyNumberError
 from mynumber.ledger.checkpoints import open_checkpoint
+from mynumber.ledger.entries import parse_entry
 from mynumber.ledger.exceptions import LedgerError
 from mynumber.ledger.merkle import leaf_hash, verify_inclusion
+from mynumber.ledger.sealing import read_sealed, unseal_entry
 from mynumber.oversight.models import OversightCase
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
+    from datetime import date
 
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from sqlalchemy.orm import Session
 
 OPEN: Final = "open"
@@ -33,7 +41,7 @@ STATEMENT_LENGTH: Final = 2000
 
 
 class CaseRefused(MyNumberError):
-    """The report's evidence does not hold: no case was opened."""
+    """The record's evidence does not hold: no case was opened, nothing was unsealed."""
 
     code = "case-refused"
 
@@ -73,8 +81,33 @@ def check_evidence(evidence: Evidence, disclosure_code: str, ledger_key: str) ->
         msg = f"the record's proof does not hold ({exc})"
         raise CaseRefused(msg) from exc
     if about != disclosure_code:
-        msg = "the record is not about the person who reports it"
+        msg = "the record is not about the person the resident's grant names"
         raise CaseRefused(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnsealedRecord:
+    """A sealed record opened: its outer fields and its body, as the hub sealed them."""
+
+    #: ``requester``, ``at``, ``unseal_on`` and the other fields every reader of the ledger sees.
+    outer: Mapping[str, str]
+    #: What only the commission could read until the unsealing date.
+    body: Mapping[str, object]
+
+
+def unseal_record(
+    evidence: Evidence, disclosure_code: str, ledger_key: str, key: X25519PrivateKey, *, today: date
+) -> UnsealedRecord:
+    """Check the evidence as for a case, then open the sealed record with the commission's key.
+
+    Refuses evidence that does not hold (:class:`CaseRefused`), an entry that is not sealed
+    (:class:`~mynumber.ledger.exceptions.MalformedEntry`), and one whose unsealing date is after
+    ``today`` (:class:`~mynumber.ledger.exceptions.StillSealed`).
+    """
+    check_evidence(evidence, disclosure_code, ledger_key)
+    entry = parse_entry(base64.b64decode(evidence.entry, validate=True))
+    body = unseal_entry(entry, key, today=today)
+    return UnsealedRecord(outer=read_sealed(entry).outer, body=body)
 
 
 class CaseService:

@@ -56,3 +56,7 @@ class PortalSession(Base):
     expires_at: Mapped[datetime]
     #: The card's PIN counters as its app reported them at login (JSON), if it did.
     pins: Mapped[str | None] = mapped_column(Text)
+    #: While a proxy acts for someone, ``grant`` is the acting grant and this the proxy's own.
+    own_grant: Mapped[str | None] = mapped_column(EncryptedString())
+    #: The name of the resident the proxy acts for, while they do.
+    acting_for: Mapped[str | None] = mapped_column(String(200))

@@ -39,6 +39,7 @@ from mynumber.portal import i18n
 from mynumber.portal.records import task_name
 from mynumber.portal.sessions import PortalSessions
 from mynumber.portal.visits import (
+    HEADERS,
     LANGUAGE_COOKIE,
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -47,7 +48,9 @@ from mynumber.portal.visits import (
     day_formatter,
     end_session,
     ended,
+    failed,
     form_visit,
+    kiosk_task_ended,
     logged_out,
     post_for,
     qr_code,
@@ -282,12 +285,49 @@ async def logout(
     return await logged_out(visit)
 
 
+@router.get("/holders/{holding}/deletion-receipt.json")
+async def deletion_receipt(holding: int, request: Request, node: Node) -> Response:
+    """Download the registry's signed receipt for a holding of my number that was deleted.
+
+    It verifies with the registry's receipt key (``GET /api/identity/receipt-key``); the portal
+    only passes it on. Another person's holding, or one not deleted, is not found.
+    """
+    visit = await visit_of(request, node)
+    if visit.session is None:
+        return visit.redirect("/login")
+    try:
+        answer = await call(visit, NodeKind.REGISTRY, "api/portal/me")
+    except NodeUnavailable:
+        return unavailable(visit)
+    if not answer.is_success:
+        return failed(visit, answer)
+    receipt = next(
+        (
+            held["deletion_receipt"]
+            for held in answer.json()["holders"]
+            if held["id"] == holding and held["deletion_receipt"] is not None
+        ),
+        None,
+    )
+    if receipt is None:
+        return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
+    headers = {
+        **HEADERS,
+        "Content-Disposition": f'attachment; filename="deletion-receipt-{holding}.json"',
+    }
+    body = json.dumps(receipt, ensure_ascii=False, indent=2) + "\n"
+    return await kiosk_task_ended(
+        visit, Response(body, media_type="application/json", headers=headers)
+    )
+
+
 @router.get("/")
 async def home(request: Request, node: Node, reveal: bool = False) -> Response:  # noqa: FBT001, FBT002 -- a query flag
     """Show my information: the four attributes, the number (masked), cards and certificates."""
     visit = await visit_of(request, node)
     if visit.session is None:
         return visit.redirect("/login")
+    reveal = reveal and visit.session.acting_for is None
     try:
         answer = await call(
             visit, NodeKind.REGISTRY, "api/portal/me", params={"reveal": str(reveal).lower()}

@@ -8,7 +8,10 @@
   commission with the record and its proof; ``GET /reported`` says which.
 
 The hub answers only the entries of the resident the registry's grant names: another person's
-record is not found.
+record is not found. A sealed record of police access whose unsealing date has come (today, in
+UTC) is shown and downloaded in full: the portal sends it with its proof to the oversight
+commission, which alone can open it; if the commission refuses or does not answer, the record is
+shown sealed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -27,7 +30,16 @@ from mynumber.deployment import NodeKind
 from mynumber.nodes.context import Node  # noqa: TC001 -- FastAPI reads them at run time
 from mynumber.nodes.exceptions import NodeUnavailable
 from mynumber.portal import i18n
-from mynumber.portal.records import KINDS, Record, item_name, legal_basis, read_record, task_name
+from mynumber.portal.records import (
+    KINDS,
+    Record,
+    is_due,
+    item_name,
+    legal_basis,
+    read_record,
+    task_name,
+    with_unsealed,
+)
 from mynumber.portal.records import to_csv as records_csv
 from mynumber.portal.records import to_json as records_json
 from mynumber.portal.visits import (
@@ -42,6 +54,9 @@ from mynumber.portal.visits import (
     unavailable,
     visit_of,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,7 +88,30 @@ async def _entries(
         return unavailable(visit)
     page = answer.json()
     records = [read_record(int(e["index"]), e["entry"]) for e in page["entries"]]
-    return int(page["total"]), records
+    today = datetime.now(UTC).date()
+    return int(page["total"]), [
+        await _unsealed(visit, record) if is_due(record, today) else record for record in records
+    ]
+
+
+async def _unsealed(visit: Visit, record: Record) -> Record:
+    """Return the sealed ``record`` as the oversight commission opens it, or as it is if it won't.
+
+    The commission gets the record with its proof and checkpoint from the hub; whatever goes
+    wrong on the way, the record is shown sealed rather than the page failing.
+    """
+    try:
+        found = await call(visit, NodeKind.HUB, f"api/ledger/mine/{record.index}/proof")
+        if not found.is_success:
+            return record
+        opened = await call(
+            visit, NodeKind.OVERSIGHT, "api/unsealings", method="POST", body=_evidence(found.json())
+        )
+        if not opened.is_success:
+            return record
+        return with_unsealed(record, opened.json())
+    except (NodeUnavailable, ValueError, KeyError, TypeError):
+        return record
 
 
 @router.get("/records")
@@ -158,10 +196,7 @@ async def download(
 
 @router.get("/records/{index}/proof")
 async def proof(index: int, request: Request, node: Node) -> Response:
-    """Answer one of my records with its inclusion proof and checkpoint, for the page's script.
-
-    The proof's hashes go to the script in base64; the hub gives them in hex.
-    """
+    """Answer one of my records with its inclusion proof and checkpoint, for the page's script."""
     visit = await visit_of(request, node)
     if visit.session is None:
         return JSONResponse({"detail": "log in again"}, HTTPStatus.UNAUTHORIZED, headers=HEADERS)
@@ -177,18 +212,24 @@ async def proof(index: int, request: Request, node: Node) -> Response:
         )
     found = answer.json()
     try:
-        hashes = [_base64(bytes.fromhex(hashed)) for hashed in found["proof"]]
+        body = {**_evidence(found), "size": found["size"]}
     except (ValueError, binascii.Error):
         return JSONResponse({"detail": "the hub's proof is malformed"}, HTTPStatus.BAD_GATEWAY)
-    body = {
+    return JSONResponse(body, headers=dict(HEADERS))
+
+
+def _evidence(found: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a record with its proof and checkpoint, from the hub's answer, as they are checked.
+
+    The hub gives the proof's hashes in hex; the page's script and the commission take base64.
+    """
+    return {
         "index": found["index"],
         "entry": found["entry"],
-        "size": found["size"],
-        "proof": hashes,
+        "proof": [_base64(bytes.fromhex(hashed)) for hashed in found["proof"]],
         "checkpoint": found["checkpoint"],
         "verifier_key": found["verifier_key"],
     }
-    return JSONResponse(body, headers=dict(HEADERS))
 
 
 async def _case(visit: Visit, index: int, statement: str) -> dict[str, Any] | Response:
@@ -198,15 +239,7 @@ async def _case(visit: Visit, index: int, statement: str) -> dict[str, Any] | Re
         return ended(visit)
     if not found.is_success:
         return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
-    evidence = found.json()
-    return {
-        "index": evidence["index"],
-        "entry": evidence["entry"],
-        "proof": [_base64(bytes.fromhex(hashed)) for hashed in evidence["proof"]],
-        "checkpoint": evidence["checkpoint"],
-        "verifier_key": evidence["verifier_key"],
-        "statement": statement.strip() or None,
-    }
+    return {**_evidence(found.json()), "statement": statement.strip() or None}
 
 
 @router.post("/records/{index}/report")

@@ -2,7 +2,9 @@
 
 An entry in the ledger names bodies, tasks, rows of the table and data items by id; a
 :class:`Record` adds what the resident needs to read it -- the task's and item's names and the
-legal basis of the row, in Japanese or English -- and the outcome in one word. The same records
+legal basis of the row, in Japanese or English -- and the outcome in one word. A sealed record
+of police access whose unsealing date has come carries what the oversight commission opened
+(:class:`Unsealed`): the task, the case, the data items disclosed and the staff. The same records
 download as CSV (UTF-8 with a byte-order mark, so spreadsheet programs in Japan read it) or JSON,
 with the entries exactly as the ledger holds them.
 """
@@ -12,8 +14,8 @@ import functools
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from mynumber.network.bodies import TASKS
@@ -38,6 +40,20 @@ SEALED: Final = "sealed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Unsealed:
+    """What a sealed record of police access says, as the oversight commission opened it."""
+
+    #: The task the access was for.
+    task: str
+    #: Who at the police body asked.
+    staff: str
+    #: The police body's case reference.
+    case: str
+    #: The data items disclosed.
+    disclosed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Record:
     """One ledger entry about the resident, ready to be shown."""
 
@@ -56,6 +72,8 @@ class Record:
     #: Why a refused use was refused (the refusal's code).
     refusal: str | None
     entry: Mapping[str, Any]
+    #: A sealed record's body, once the commission has opened it.
+    unsealed: Unsealed | None = None
 
 
 @functools.cache
@@ -83,6 +101,44 @@ def read_record(index: int, entry: Mapping[str, Any]) -> Record:
         refusal=None if refusal is None else str(refusal),
         entry=entry,
     )
+
+
+def is_due(record: Record, today: date) -> bool:
+    """Say whether ``record`` is sealed and its unsealing date is ``today`` or before; never raises.
+
+    >>> due = read_record(7, {"kind": "sealed", "unseal_on": "2027-11-27"})
+    >>> is_due(due, date(2027, 11, 26)), is_due(due, date(2027, 11, 27))
+    (False, True)
+    """
+    if record.kind != SEALED or record.unseal_on is None:
+        return False
+    try:
+        return date.fromisoformat(record.unseal_on) <= today
+    except ValueError:
+        return False
+
+
+def with_unsealed(record: Record, opened: object) -> Record:
+    """Return ``record`` with the commission's answer (``opened``) attached; never raises.
+
+    The record then has the task, and its outcome is ``provided``: the police were given the data
+    items disclosed. An answer without a text ``task``, ``staff`` and ``case`` and a list of texts
+    ``disclosed`` leaves the record as it was: sealed.
+    """
+    if not isinstance(opened, Mapping):
+        return record
+    task, staff, case = opened.get("task"), opened.get("staff"), opened.get("case")
+    disclosed = opened.get("disclosed")
+    if not (
+        isinstance(task, str)
+        and isinstance(staff, str)
+        and isinstance(case, str)
+        and isinstance(disclosed, list)
+        and all(isinstance(item, str) for item in disclosed)
+    ):
+        return record
+    unsealed = Unsealed(task=task, staff=staff, case=case, disclosed=tuple(disclosed))
+    return replace(record, unsealed=unsealed, task=task, outcome=PROVIDED)
 
 
 def task_name(task_id: str | None, language: str) -> str:
@@ -123,6 +179,9 @@ _CSV_COLUMNS: Final = (
     "legal_basis",
     "outcome",
     "serial",
+    "unseal_on",
+    "case",
+    "staff",
 )
 
 
@@ -132,6 +191,8 @@ def to_csv(records: Iterable[Record], language: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_CSV_COLUMNS)
     for record in records:
+        unsealed = record.unsealed
+        items = unsealed.disclosed if unsealed else (record.item,)
         writer.writerow(
             [
                 record.index,
@@ -140,18 +201,28 @@ def to_csv(records: Iterable[Record], language: str) -> bytes:
                 record.body,
                 record.provider or "",
                 task_name(record.task, language),
-                item_name(record.item, language),
+                "; ".join(item_name(item, language) for item in items),
                 legal_basis(record.row, language),
                 record.outcome,
                 record.serial or "",
+                record.unseal_on or "",
+                unsealed.case if unsealed else "",
+                unsealed.staff if unsealed else "",
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_json(records: Sequence[Record]) -> bytes:
-    """Return the records as JSON: each entry as the ledger holds it, with its index."""
-    body = [{"index": record.index, "entry": dict(record.entry)} for record in records]
+    """Return the records as JSON: each entry as the ledger holds it, with its index.
+
+    A sealed record the commission opened also carries its body, ``unsealed``.
+    """
+    body = [
+        {"index": record.index, "entry": dict(record.entry)}
+        | ({"unsealed": asdict(record.unsealed)} if record.unsealed else {})
+        for record in records
+    ]
     return json.dumps({"records": body}, ensure_ascii=False, indent=1).encode("utf-8")
 
 

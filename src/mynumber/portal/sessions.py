@@ -123,6 +123,28 @@ class PortalSessions:
         found.last_seen_at = now
         return found
 
+    def act_for(self, token: str | None, grant: str, name: str) -> bool:
+        """Have the session of ``token`` act for a resident with a proxy's ``grant``.
+
+        The session's own grant is kept to return to; say whether there was such a session.
+        """
+        found = None if not token else self._session.get(PortalSession, token_hash(token))
+        if found is None:
+            return False
+        if found.own_grant is None:
+            found.own_grant = found.grant
+        found.grant, found.acting_for = grant, name
+        self._session.flush()
+        return True
+
+    def stop_acting(self, token: str | None) -> None:
+        """Return the session of ``token`` to its own grant, if it was acting for someone."""
+        found = None if not token else self._session.get(PortalSession, token_hash(token))
+        if found is None or found.own_grant is None:
+            return
+        found.grant, found.own_grant, found.acting_for = found.own_grant, None, None
+        self._session.flush()
+
     def end(self, token: str | None) -> bool:
         """End the session of cookie ``token``; say whether it was a counter terminal's."""
         found = None if not token else self._session.get(PortalSession, token_hash(token))

@@ -245,9 +245,17 @@ async def logged_out(visit: Visit) -> Response:
 
 
 def failed(visit: Visit, answer: httpx.Response) -> Response:
-    """Answer a page whose read or write at another node did not succeed."""
+    """Answer a page whose read or write at another node did not succeed.
+
+    A grant no longer good ends the session; what only the person may do, asked by a proxy
+    acting for them, is refused with a page that says so.
+    """
     if answer.status_code == HTTPStatus.UNAUTHORIZED:
         return ended(visit)
+    if answer.status_code == HTTPStatus.FORBIDDEN and str(answer.json().get("type", "")).endswith(
+        ":proxy-not-permitted"
+    ):
+        return visit.render("person_only.html", HTTPStatus.FORBIDDEN)
     return unavailable(visit)
 
 

@@ -48,7 +48,9 @@ from mynumber.holdings.api import HolderView, holder_view, hub_of
 from mynumber.holdings.models import NumberLock
 from mynumber.holdings.records import HoldingRecords
 from mynumber.nodes.context import NodeContext
+from mynumber.proxies.services import Proxies, ProxyNotPermitted
 from mynumber.register.counter import RegistryNode, mask, register_service
+from mynumber.register.models import Resident
 from mynumber.storage import unit_of_work
 
 router = APIRouter(prefix="/api/portal", tags=["portal"])
@@ -121,6 +123,8 @@ class ResidentView(BaseModel):
     #: The bodies that hold or held the number (the holder list).
     holders: list[HolderView]
     benefit_account: AccountView | None
+    #: How many proxies may act for the resident now (check them after a card is renewed).
+    active_proxies: int
 
 
 async def _from_portal(request: Request, node: NodeContext) -> None:
@@ -139,7 +143,20 @@ async def _resident_grant(
 
 
 #: The resident a request is made for: the portal signed it and the registry's grant names them.
+#: It may be their proxy acting for them (``Grant.proxy``).
 GrantHolder = Annotated[Grant, Depends(_resident_grant)]
+
+
+async def _person_grant(holder: GrantHolder) -> Grant:
+    """Return the grant of a resident acting for themself; refuse a proxy's."""
+    if holder.proxy is not None:
+        msg = "only the person can do this, not a proxy acting for them"
+        raise ProxyNotPermitted(msg)
+    return holder
+
+
+#: The resident a request is made for, who logged in with their own card: not a proxy.
+PersonHolder = Annotated[Grant, Depends(_person_grant)]
 
 
 def _signature(form: LoginForm) -> bytes:
@@ -166,12 +183,14 @@ def _holder(node: NodeContext, form: LoginForm, signature: bytes) -> tuple[int, 
         return resident.id, resident.resident_record_code, f"{certificate.serial_number:x}"
 
 
-def _still_good(session: Session, holder: Grant) -> None:
+def still_good(session: Session, holder: Grant) -> None:
     """Refuse a grant whose certificate has since been revoked or put on hold, or whose card ended.
 
     A session is bound to the certificate that logged in: report the card lost, and the
-    session it opened ends at its next page.
+    session it opened ends at its next page. A proxy's grant holds only while the resident's
+    appointment of them stands: revoke it, and the proxy's next page is refused.
     """
+    card_holder = holder.resident if holder.proxy is None else holder.proxy
     certificate = session.scalar(
         select(Certificate).where(
             Certificate.kind == jpki.AuthorityKind.AUTHENTICATION.value,
@@ -182,16 +201,25 @@ def _still_good(session: Session, holder: Grant) -> None:
         certificate is None
         or certificate.status != CertificateStatus.GOOD.value
         or certificate.card.state != CardState.ACTIVE.value
-        or certificate.card.resident_id != holder.resident
+        or certificate.card.resident_id != card_holder
     ):
         msg = "the card that logged in is no longer in use: log in again with a card in use"
         raise GrantRefused(msg)
+    if holder.proxy is not None:
+        principal = session.get(Resident, holder.resident)
+        if principal is None:
+            msg = "the resident this proxy acted for is not on the register"
+            raise GrantRefused(msg)
+        try:
+            Proxies(session).standing(principal, holder.proxy)
+        except ProxyNotPermitted as exc:
+            raise GrantRefused(exc.message) from exc
 
 
 def _resident(node: NodeContext, holder: Grant, *, reveal: bool) -> ResidentView:
     """Return the resident's own view of their record, while the login's card is in use."""
     with unit_of_work(node.sessions) as session:
-        _still_good(session, holder)
+        still_good(session, holder)
         resident_id = holder.resident
         register = register_service(session, node)
         resident = register.get(resident_id)
@@ -216,6 +244,7 @@ def _resident(node: NodeContext, holder: Grant, *, reveal: bool) -> ResidentView
                 for holding in HoldingRecords(session).holder_list(resident.id)[1]
             ],
             benefit_account=_account_view(BenefitAccounts(session).of(resident.id)),
+            active_proxies=Proxies(session).active_count(resident),
         )
 
 
@@ -237,7 +266,7 @@ def _register_account(node: NodeContext, holder: Grant, form: AccountForm) -> Ac
         number=form.number.strip(),
     )
     with unit_of_work(node.sessions) as session:
-        _still_good(session, holder)
+        still_good(session, holder)
         resident = register_service(session, node).get(holder.resident)
         BenefitAccounts(session).register(resident, account, form.holder_kana)
     return AccountView(
@@ -274,7 +303,7 @@ async def log_in(request: Request, form: LoginForm, node: RegistryNode) -> Login
 def _check(node: NodeContext, holder: Grant) -> None:
     """Refuse a grant whose card is no longer in use."""
     with unit_of_work(node.sessions) as session:
-        _still_good(session, holder)
+        still_good(session, holder)
 
 
 @router.get(
@@ -293,7 +322,7 @@ async def current_grant(
 def _lock(node: NodeContext, holder: Grant) -> None:
     """Lock the resident's number (a lock already standing stays as it was)."""
     with unit_of_work(node.sessions) as session:
-        _still_good(session, holder)
+        still_good(session, holder)
         if session.get(NumberLock, holder.resident) is None:
             session.add(NumberLock(resident_id=holder.resident, locked_at=datetime.now(UTC)))
 
@@ -314,7 +343,7 @@ def _unlock(node: NodeContext, holder: Grant, form: LoginForm, signature: bytes)
 def _report_loss(node: NodeContext, holder: Grant) -> None:
     """Put the card that logged in on hold: it is lost."""
     with unit_of_work(node.sessions) as session:
-        _still_good(session, holder)
+        still_good(session, holder)
         certificate = session.scalar(
             select(Certificate).where(
                 Certificate.kind == jpki.AuthorityKind.AUTHENTICATION.value,
@@ -328,7 +357,7 @@ def _report_loss(node: NodeContext, holder: Grant) -> None:
 @router.post(
     "/lost-card", status_code=HTTPStatus.NO_CONTENT, summary="Report the card I logged in with lost"
 )
-async def lost_card(node: RegistryNode, holder: GrantHolder) -> None:
+async def lost_card(node: RegistryNode, holder: PersonHolder) -> None:
     """Put the card on hold at once; its certificates are held, so this session ends too."""
     await anyio.to_thread.run_sync(_report_loss, node, holder)
 
@@ -374,5 +403,11 @@ async def me(
     *,
     reveal: bool = False,
 ) -> ResidentView:
-    """Answer the record of the resident whose grant comes with the request."""
+    """Answer the record of the resident whose grant comes with the request.
+
+    The number in full is for the resident's own eyes: a proxy sees it masked only.
+    """
+    if reveal and holder.proxy is not None:
+        msg = "the number in full is shown to the person only, not to a proxy"
+        raise ProxyNotPermitted(msg)
     return await anyio.to_thread.run_sync(functools.partial(_resident, node, holder, reveal=reveal))

@@ -10,6 +10,7 @@ client that keeps cookies.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -19,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from tests.integration.conftest import place_databases
 
 from mynumber.cards import app as card_app
 from mynumber.cards.models import ApplicationReason
+from mynumber.cards.pins import PinKind
 from mynumber.cards.registry import card_service, register_service
 from mynumber.cards.virtual import VirtualCard
 from mynumber.cli.demo_cards import DEMO_PHOTO, DEMO_PINS
+from mynumber.ledger.sealing import seal_entry
 from mynumber.ledger.services import hub_ledger
 from mynumber.network.codes import derive_disclosure_code
 from mynumber.nodes.directory import (
@@ -36,7 +40,7 @@ from mynumber.nodes.directory import (
     upgrade_databases,
 )
 from mynumber.nodes.host import create_host_app
-from mynumber.register.models import EventKind
+from mynumber.register.models import EventKind, Resident
 from mynumber.register.records import ResidentRecord, Sex
 from mynumber.register.services import Clerk
 from mynumber.settings import load_settings
@@ -85,8 +89,13 @@ class Portal:
             headers={"Accept-Language": language},
         )
 
-    def holder(self) -> Holder:
-        """Register a resident and hand over their card; return them."""
+    def holder(
+        self, *, born: date = date(1980, 4, 5), household_of: Holder | None = None
+    ) -> Holder:
+        """Register a resident and hand over their card; return them.
+
+        ``born`` is their date of birth; ``household_of`` puts them in that holder's household.
+        """
         keys = self.opened.keys["registry"]
         base_url = self.opened.deployment.node("registry").base_url
         given = f"花子{secrets.token_hex(3)}"
@@ -95,16 +104,31 @@ class Portal:
             given_name=given,
             family_name_kana="サトウ",
             given_name_kana="ハナコ",
-            date_of_birth=date(1980, 4, 5),
+            date_of_birth=born,
             sex=Sex.FEMALE,
             municipality_code="131016",
             postal_code="1000001",
             address="東京都千代田区千代田1番1号",
         )
         path = self.home / f"card-{given}.json"
+        # Under 15, a card has no signature certificate, so no signature PIN.
+        pins = {
+            kind: pin
+            for kind, pin in DEMO_PINS.items()
+            if kind != PinKind.SIGNATURE or born.year < datetime.now(UTC).year - 15
+        }
         with self.session("registry") as session:
+            household = None
+            if household_of is not None:
+                member = session.get(Resident, household_of.id)
+                assert member is not None
+                household = member.household
             resident = register_service(session, keys, base_url).register(
-                record, event=EventKind.BIRTH, occurred_on=date(2026, 1, 5), clerk=CLERK
+                record,
+                event=EventKind.BIRTH,
+                occurred_on=max(born, date(2026, 1, 5)),
+                clerk=CLERK,
+                household=household,
             )
             session.flush()
             cards = card_service(session, keys, base_url)
@@ -113,7 +137,7 @@ class Portal:
             )
             card = cards.manufacture(application)
             cards.hand_over(
-                card, clerk=CLERK, identity_check="driving licence", pins=DEMO_PINS, path=path
+                card, clerk=CLERK, identity_check="driving licence", pins=pins, path=path
             )
             return Holder(resident.id, resident.resident_record_code, given, path)
 
@@ -138,6 +162,41 @@ class Portal:
         with self.session("hub") as session:
             ledger = hub_ledger(session, self.opened.keys["hub"], hub.base_url)
             return ledger.append(entry).index
+
+    def sealed(
+        self,
+        holder: Holder,
+        *,
+        unseal_on: date,
+        case: str = "R8-77",
+        recipient: X25519PublicKey | None = None,
+    ) -> int:
+        """Append a sealed entry of police access about ``holder``; return its index.
+
+        It holds the body the hub's investigation service writes, sealed to ``recipient`` (the
+        deployment's oversight ``sealing_key`` unless given); ``unseal_on`` may lie in the past,
+        which that service refuses.
+        """
+        if recipient is None:
+            sealing_key = self.opened.deployment.node("oversight").sealing_key
+            assert sealing_key is not None
+            recipient = X25519PublicKey.from_public_bytes(base64.b64decode(sealing_key))
+        entry = seal_entry(
+            {
+                "task": "police:criminal-investigation",
+                "staff": "inspector-kuroda",
+                "case": case,
+                "disclosed": ["name", "date_of_birth", "sex", "address"],
+            },
+            recipient,
+            disclosure_code=self.disclosure_code(holder),
+            requester="police-shinonomedai",
+            unseal_on=unseal_on,
+            at=datetime.now(UTC),
+        )
+        hub = self.opened.deployment.node("hub")
+        with self.session("hub") as session:
+            return hub_ledger(session, self.opened.keys["hub"], hub.base_url).append(entry).index
 
     async def log_in(
         self, browser: httpx.AsyncClient, holder: Holder, *, kiosk: bool = False
