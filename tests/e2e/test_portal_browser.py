@@ -845,10 +845,11 @@ def test_a_benefit_account_must_be_in_the_residents_own_name(
     """
     with _page(browser) as page:
         _log_in(page, portal, portal.bystander)
-        page.click("nav.menu >> text=Benefit account")
+        page.click("nav.menu >> text=Bank accounts")
         page.wait_for_url(f"{portal.url}/account")
-        assert page.inner_text("h1") == "Benefit account"
-        assert page.title().startswith("Benefit account")
+        assert page.inner_text("h1") == "Bank accounts"
+        assert page.title().startswith("Bank accounts")
+        assert page.inner_text("#benefit-account") == "Benefit account"
         assert "You have not registered a benefit account." in page.inner_text("main")
         reading = _reading(page)
 
@@ -1025,6 +1026,38 @@ def _accept(page: Page, code: str) -> None:
     _post(page, "/act", lambda: page.click("form[action$='/act'] button"))
 
 
+def _form_token_of(page: Page) -> str:
+    """Return the form token the page's forms carry."""
+    token = page.locator("input[name=form_token]").first.get_attribute("value")
+    assert token
+    return token
+
+
+def _post_by_script(page: Page, path: str, form_token: str, **fields: str) -> None:
+    """Post a form the page does not offer (as a crafted page would); wait for the answer."""
+    with page.expect_navigation():
+        page.evaluate(
+            """([action, values]) => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = action;
+                for (const [name, value] of Object.entries(values)) {
+                    const input = document.createElement("input");
+                    input.type = "hidden";
+                    input.name = name;
+                    input.value = value;
+                    form.appendChild(input);
+                }
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            [
+                page.url.split("/portal/")[0] + "/portal" + path,
+                {"form_token": form_token, **fields},
+            ],
+        )
+
+
 def test_a_proxy_acts_for_the_person_until_the_person_revokes(
     portal: Portal, browser: Browser
 ) -> None:
@@ -1056,9 +1089,20 @@ def test_a_proxy_acts_for_the_person_until_the_person_revokes(
             violations += _axe(proxy, f"{language} records, acting for someone")
             proxy.goto(f"{portal.url}/proxies")
             violations += _axe(proxy, f"{language} proxies, acting for someone")
+            _post_by_script(proxy, "/lost-card", _form_token_of(proxy))
+            assert proxy.locator("h1").count() == 1
+            violations += _axe(proxy, f"{language} only the person may")
 
             person.goto(f"{portal.url}/proxies")
             violations += _axe(person, f"{language} proxies, one active")
+            _post_by_script(person, "/proxies/accept", _form_token_of(person), code="0000-0000")
+            assert person.locator("main .error[role=alert]").count() == 1
+            violations += _axe(person, f"{language} proxies, a code refused")
+            _post_by_script(person, "/logout", "not this session's")
+            violations += _axe(person, f"{language} a form from elsewhere refused")
+            person.goto(f"{portal.url}/reported?case=nothing")
+            violations += _axe(person, f"{language} not found")
+            person.goto(f"{portal.url}/proxies")
             _post(person, "/revoke", lambda: person.click("form[action$='/revoke'] button"))
             person.wait_for_url(f"{portal.url}/proxies?done=revoked")
             violations += _axe(person, f"{language} proxies, revoked")

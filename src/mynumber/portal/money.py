@@ -31,6 +31,7 @@ from mynumber.portal.visits import (
     day_formatter,
     failed,
     form_visit,
+    problem_code,
     task_done,
     unavailable,
     visit_of,
@@ -63,11 +64,6 @@ class AccountFields(BaseModel):
     kind: Annotated[str, Field(max_length=10)] = ""
     number: Annotated[str, Field(max_length=20)] = ""
     holder_kana: Annotated[str, Field(max_length=200)] = ""
-
-
-def _problem(answer: httpx.Response) -> str:
-    """Return the problem type the registry answered."""
-    return str(answer.json().get("type", ""))
 
 
 def _refused(answer: httpx.Response) -> bool:
@@ -131,7 +127,7 @@ async def register_account(
             visit, NodeKind.REGISTRY, "api/portal/benefit-account", method="PUT", body=form
         )
         if answer.status_code == HTTPStatus.UNPROCESSABLE_ENTITY:
-            error = "holder" if _problem(answer).endswith(":account-holder-refused") else "form"
+            error = "holder" if problem_code(answer) == "account-holder-refused" else "form"
             return await _account_page(visit, error=error, form=form)
     except NodeUnavailable:
         return unavailable(visit)
@@ -154,11 +150,7 @@ async def link_account(
             visit, NodeKind.REGISTRY, "api/portal/deposit-links", method="POST", body=form
         )
         if _refused(answer):
-            problem = _problem(answer)
-            error = next(
-                (key for code, key in _LINK_REFUSALS.items() if problem.endswith(f":{code}")),
-                "form",
-            )
+            error = _LINK_REFUSALS.get(problem_code(answer) or "", "form")
             return await _account_page(visit, link_error=error, link_form=form)
     except NodeUnavailable:
         return unavailable(visit)
@@ -186,8 +178,6 @@ async def unlink_account(
         return unavailable(visit)
     if answer.is_success:
         return await task_done(visit, "/account?done=unlinked#deposit-links")
-    if answer.status_code < HTTPStatus.INTERNAL_SERVER_ERROR and _problem(answer).endswith(
-        f":{_NOT_LINKED}"
-    ):
+    if problem_code(answer) == _NOT_LINKED:
         return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
     return failed(visit, answer)

@@ -33,6 +33,7 @@ from mynumber.portal.visits import (
     day_formatter,
     failed,
     form_visit,
+    problem_code,
     task_done,
     unavailable,
     visit_of,
@@ -56,10 +57,8 @@ _REFUSALS: Final = (
 
 def _refusal(answer: httpx.Response) -> str | None:
     """Return which refusal the registry answered, if it is one the page explains."""
-    if answer.status_code not in {HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.FORBIDDEN}:
-        return None
-    kind = str(answer.json().get("type", ""))
-    return next((code for code in _REFUSALS if kind.endswith(f":{code}")), None)
+    code = problem_code(answer)
+    return code if code in _REFUSALS else None
 
 
 async def _page(
@@ -96,6 +95,36 @@ async def proxies(request: Request, node: Node) -> Response:
         return unavailable(visit)
 
 
+async def _ask(
+    visit: Visit,
+    path: str,
+    expected: HTTPStatus,
+    *,
+    method: str = "POST",
+    body: dict[str, str] | None = None,
+) -> httpx.Response | Response:
+    """Ask the registry for a change; its answer if ``expected``, else the page to give instead.
+
+    A refusal the page explains shows the page again with it; a form the registry cannot read
+    (a kind of proxy that does not exist) shows the page asking for the kind; someone else's
+    appointment is not found.
+    """
+    try:
+        answer = await call(visit, NodeKind.REGISTRY, path, method=method, body=body)
+        if answer.status_code == expected:
+            return answer
+        refusal = _refusal(answer)
+        if refusal is None and answer.status_code == HTTPStatus.UNPROCESSABLE_ENTITY:
+            refusal = "kind"
+        if refusal is not None:
+            return await _page(visit, status=HTTPStatus.UNPROCESSABLE_ENTITY, error=refusal)
+    except NodeUnavailable:
+        return unavailable(visit)
+    if answer.status_code == HTTPStatus.NOT_FOUND:
+        return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
+    return failed(visit, answer)
+
+
 @router.post("/proxies")
 async def invite(
     request: Request,
@@ -107,25 +136,13 @@ async def invite(
     visit = await form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
+    answer = await _ask(visit, "api/portal/proxies", HTTPStatus.CREATED, body={"kind": kind})
+    if isinstance(answer, Response):
+        return answer
     try:
-        answer = await call(
-            visit, NodeKind.REGISTRY, "api/portal/proxies", method="POST", body={"kind": kind}
-        )
-        if answer.status_code == HTTPStatus.CREATED:
-            return await _page(visit, invitation=answer.json())
-        if answer.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and _refusal(answer) is None:
-            return await _page(visit, status=HTTPStatus.UNPROCESSABLE_ENTITY, error="kind")
-        return await _registry_refusal(visit, answer)
+        return await _page(visit, invitation=answer.json())
     except NodeUnavailable:
         return unavailable(visit)
-
-
-async def _registry_refusal(visit: Visit, answer: httpx.Response) -> Response:
-    """Answer the page again with the registry's refusal, or the page a failure calls for."""
-    refusal = _refusal(answer)
-    if refusal is not None:
-        return await _page(visit, status=HTTPStatus.UNPROCESSABLE_ENTITY, error=refusal)
-    return failed(visit, answer)
 
 
 @router.post("/proxies/accept")
@@ -139,19 +156,11 @@ async def accept(
     visit = await form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
-    try:
-        answer = await call(
-            visit,
-            NodeKind.REGISTRY,
-            "api/portal/proxies/acceptances",
-            method="POST",
-            body={"code": code},
-        )
-        if answer.status_code == HTTPStatus.CREATED:
-            return await task_done(visit, "/proxies?done=accepted")
-        return await _registry_refusal(visit, answer)
-    except NodeUnavailable:
-        return unavailable(visit)
+    path = "api/portal/proxies/acceptances"
+    answer = await _ask(visit, path, HTTPStatus.CREATED, body={"code": code})
+    if isinstance(answer, Response):
+        return answer
+    return await task_done(visit, "/proxies?done=accepted")
 
 
 @router.post("/proxies/{appointment}/revoke")
@@ -165,17 +174,11 @@ async def revoke(
     visit = await form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
-    try:
-        answer = await call(
-            visit, NodeKind.REGISTRY, f"api/portal/proxies/{appointment}", method="DELETE"
-        )
-        if answer.status_code == HTTPStatus.NO_CONTENT:
-            return await task_done(visit, "/proxies?done=revoked")
-        if answer.status_code == HTTPStatus.NOT_FOUND:
-            return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
-        return await _registry_refusal(visit, answer)
-    except NodeUnavailable:
-        return unavailable(visit)
+    path = f"api/portal/proxies/{appointment}"
+    answer = await _ask(visit, path, HTTPStatus.NO_CONTENT, method="DELETE")
+    if isinstance(answer, Response):
+        return answer
+    return await task_done(visit, "/proxies?done=revoked")
 
 
 def _act_for(node: NodeContext, token: str | None, grant: str, name: str) -> None:
@@ -201,16 +204,10 @@ async def act(
     visit = await form_visit(request, node, form_token)
     if isinstance(visit, Response):
         return visit
-    try:
-        answer = await call(
-            visit, NodeKind.REGISTRY, f"api/portal/proxies/{appointment}/grants", method="POST"
-        )
-        if answer.status_code == HTTPStatus.NOT_FOUND:
-            return visit.render("not_found.html", HTTPStatus.NOT_FOUND)
-        if answer.status_code != HTTPStatus.CREATED:
-            return await _registry_refusal(visit, answer)
-    except NodeUnavailable:
-        return unavailable(visit)
+    path = f"api/portal/proxies/{appointment}/grants"
+    answer = await _ask(visit, path, HTTPStatus.CREATED)
+    if isinstance(answer, Response):
+        return answer
     acting = answer.json()
     await anyio.to_thread.run_sync(
         functools.partial(

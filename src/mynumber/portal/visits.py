@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from mynumber.deployment import NodeKind
+from mynumber.errors import PROBLEM_TYPE_PREFIX
 from mynumber.nodes.context import NodeContext  # noqa: TC001 -- FastAPI reads them at run time
 from mynumber.nodes.exceptions import NodeUnavailable
 from mynumber.portal import i18n
@@ -252,11 +253,19 @@ def failed(visit: Visit, answer: httpx.Response) -> Response:
     """
     if answer.status_code == HTTPStatus.UNAUTHORIZED:
         return ended(visit)
-    if answer.status_code == HTTPStatus.FORBIDDEN and str(answer.json().get("type", "")).endswith(
-        ":proxy-not-permitted"
-    ):
+    if answer.status_code == HTTPStatus.FORBIDDEN and problem_code(answer) == "proxy-not-permitted":
         return visit.render("person_only.html", HTTPStatus.FORBIDDEN)
     return unavailable(visit)
+
+
+def problem_code(answer: httpx.Response) -> str | None:
+    """Return the code of the problem (RFC 9457) another node answered, if it answered one."""
+    if answer.headers.get("content-type") != "application/problem+json":
+        return None
+    kind = answer.json().get("type")
+    if not isinstance(kind, str) or not kind.startswith(PROBLEM_TYPE_PREFIX):
+        return None
+    return kind.removeprefix(PROBLEM_TYPE_PREFIX)
 
 
 async def kiosk_task_ended(visit: Visit, response: Response) -> Response:
