@@ -4,6 +4,8 @@ The browser is Debian's ``chromium`` package (``apt-get install chromium``), nev
 by ``playwright install``. Without it a browser test is skipped, or fails when CI=true.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import os
 import signal
@@ -11,12 +13,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Page
 
 MYNUMBER = str(Path(sys.executable).with_name("mynumber"))
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,3 +99,29 @@ def served(home: Path, **extra_environment: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+#: axe-core, installed from npm by ``make test`` (``package.json``).
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: axe-core's tags for WCAG 2.2 level AA (each level's new rules are tagged by their version).
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def need_axe() -> None:
+    """Skip the test (fail it under CI) when axe-core is not installed."""
+    if not AXE.is_file():
+        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+
+
+def axe_violations(page: Page, where: str) -> list[str]:
+    """Run axe-core's WCAG 2.2 AA rules on the page; return each violation, described."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
+    )
+    assert found["passes"], f"axe checked nothing on {where}"
+    return [
+        f"{where} ({page.url}): {violation['id']} [{violation['impact']}] {violation['help']}; "
+        f"{[node['target'] for node in violation['nodes']]}"
+        for violation in found["violations"]
+    ]

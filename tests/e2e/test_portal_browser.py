@@ -53,10 +53,11 @@ from .browsers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     MYNUMBER,
+    axe_violations,
     environment,
+    need_axe,
     need_the_browser,
     served,
-    skip_or_fail,
 )
 
 if TYPE_CHECKING:
@@ -66,9 +67,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-#: axe-core's tags for WCAG 2.2 level AA (each level's new rules are tagged by their version).
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: A small town: the flows need only the first few adults.
 RESIDENTS = 40
 #: The demo cards' authentication PIN.
@@ -556,51 +554,36 @@ def test_another_persons_record_is_not_found(portal: Portal, browser: Browser) -
             }
 
 
-def _axe(page: Page, where: str) -> list[str]:
-    """Run axe-core's WCAG 2.2 AA rules on the page; return each violation, described."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
-    )
-    assert found["passes"], f"axe checked nothing on {where}"
-    return [
-        f"{where} ({page.url}): {violation['id']} [{violation['impact']}] {violation['help']}; "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in found["violations"]
-    ]
-
-
 def test_every_page_passes_axe_in_japanese_and_english(portal: Portal, browser: Browser) -> None:
     """Every page a resident sees, in both languages, has no WCAG 2.2 AA violation axe finds."""
-    if not AXE.is_file():
-        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+    need_axe()
     violations: list[str] = []
     for language, locale in (("ja", "ja-JP"), ("en", "en-US")):
         # The portal allows only its own scripts; axe is injected inline, past that policy.
         with _page(browser, locale=locale, bypass_csp=True) as page:
             page.goto(f"{portal.url}/login")
             assert page.get_attribute("html", "lang") == language
-            violations += _axe(page, f"{language} login")
+            violations += axe_violations(page, f"{language} login")
             page.goto(f"{portal.url}/login?kiosk=1")
-            violations += _axe(page, f"{language} kiosk login")
+            violations += axe_violations(page, f"{language} kiosk login")
             _submit_answer(page, "not an answer")
-            violations += _axe(page, f"{language} login with an error")
+            violations += axe_violations(page, f"{language} login with an error")
             _log_in(page, portal, portal.applicant)
-            violations += _axe(page, f"{language} my information")
+            violations += axe_violations(page, f"{language} my information")
             page.goto(f"{portal.url}/?reveal=true")
-            violations += _axe(page, f"{language} my information, number shown")
+            violations += axe_violations(page, f"{language} my information, number shown")
             page.goto(f"{portal.url}/records")
             index = _indices(page)[0]
             _verify(page, index)
             page.route("**/records/*/proof", _tampering(_flip_entry))
             _verify(page, _indices(page)[1])  # a failed proof's text is checked too
             page.unroute("**/records/*/proof")
-            violations += _axe(page, f"{language} records")
+            violations += axe_violations(page, f"{language} records")
             page.goto(f"{portal.url}/records?kind=exchange")
-            violations += _axe(page, f"{language} records filtered")
+            violations += axe_violations(page, f"{language} records filtered")
             page.click("form.logout button")
             page.wait_for_url(f"{portal.url}/login?ended=1")
-            violations += _axe(page, f"{language} after logout")
+            violations += axe_violations(page, f"{language} after logout")
     assert not violations, "axe-core found violations:\n" + "\n".join(violations)
 
 
@@ -955,8 +938,7 @@ def test_at_a_kiosk_each_task_ends_the_session(portal: Portal, browser: Browser)
 
 def test_account_protection_and_report_pages_pass_axe(portal: Portal, browser: Browser) -> None:
     """The account page, my number locked, the report form and Reported pass axe in ja and en."""
-    if not AXE.is_file():
-        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+    need_axe()
     violations: list[str] = []
     # Each holder's account is registered here once; the bystander's is the account test's.
     for language, locale, holder in (
@@ -968,44 +950,44 @@ def test_account_protection_and_report_pages_pass_axe(portal: Portal, browser: B
             assert page.get_attribute("html", "lang") == language
             page.goto(f"{portal.url}/account")
             assert page.locator("main dl.facts").count() == 0  # none registered yet
-            violations += _axe(page, f"{language} benefit account")
+            violations += axe_violations(page, f"{language} benefit account")
             reading = _reading(page)
             _fill_account(page, _someone_else(reading))
             assert _register_account(page).status == 422
             assert page.locator("main .error[role=alert]").count() == 1
-            violations += _axe(page, f"{language} benefit account refused")
+            violations += axe_violations(page, f"{language} benefit account refused")
             _fill_account(page, reading)
             _register_account(page)
             page.wait_for_url(f"{portal.url}/account?done=1")
-            violations += _axe(page, f"{language} benefit account registered")
+            violations += axe_violations(page, f"{language} benefit account registered")
             assert _link_deposit(page, _someone_else(reading)).status == 422
             assert _deposits_shown(page) == []
-            violations += _axe(page, f"{language} deposit link refused")
+            violations += axe_violations(page, f"{language} deposit link refused")
             _link_deposit(page, reading)
             page.wait_for_url(f"{portal.url}/account?done=linked#deposit-links")
             assert len(_deposits_shown(page)) == 1
             assert _deposits_shown(page)[0][3] == "****321"
-            violations += _axe(page, f"{language} deposit account linked")
+            violations += axe_violations(page, f"{language} deposit account linked")
             _post(page, "/unlink", lambda: page.click("form[action$='/unlink'] button"))
             page.wait_for_url(f"{portal.url}/account?done=unlinked#deposit-links")
             assert _deposits_shown(page) == []
-            violations += _axe(page, f"{language} deposit account unlinked")
+            violations += axe_violations(page, f"{language} deposit account unlinked")
 
             _lock(page, portal)
-            violations += _axe(page, f"{language} my information, number locked")
+            violations += axe_violations(page, f"{language} my information, number locked")
             _unlock(page, holder, {"challenge": "", "certificate": "", "signature": ""})
             page.wait_for_url(f"{portal.url}/?done=unlock-refused#protect")
-            violations += _axe(page, f"{language} my information, unlock refused")
+            violations += axe_violations(page, f"{language} my information, unlock refused")
             _unlock(page, holder)
             page.wait_for_url(f"{portal.url}/?done=unlocked#protect")
-            violations += _axe(page, f"{language} my information, number unlocked")
+            violations += axe_violations(page, f"{language} my information, number unlocked")
 
             page.goto(f"{portal.url}/records")
             page.locator("details.report summary").first.click()
-            violations += _axe(page, f"{language} records, report form open")
+            violations += axe_violations(page, f"{language} records, report form open")
             assert _report(page, 0, "").status == 303
             page.wait_for_url(re.compile(r".*/reported\?case=C-\d{6}$"))
-            violations += _axe(page, f"{language} reported")
+            violations += axe_violations(page, f"{language} reported")
     assert not violations, "axe-core found violations:\n" + "\n".join(violations)
 
 
@@ -1062,8 +1044,7 @@ def test_a_proxy_acts_for_the_person_until_the_person_revokes(
     portal: Portal, browser: Browser
 ) -> None:
     """Appoint by code, accept with the proxy's own card, act, revoke; axe on each page."""
-    if not AXE.is_file():
-        skip_or_fail(f"the accessibility test needs axe-core at {AXE}: run `npm ci` (make test)")
+    need_axe()
     violations: list[str] = []
     for language, locale in (("ja", "ja-JP"), ("en", "en-US")):
         with (
@@ -1073,9 +1054,9 @@ def test_a_proxy_acts_for_the_person_until_the_person_revokes(
             _log_in(person, portal, portal.applicant)
             name = _name(person)
             person.goto(f"{portal.url}/proxies")
-            violations += _axe(person, f"{language} proxies, none yet")
+            violations += axe_violations(person, f"{language} proxies, none yet")
             code = _appoint(person)
-            violations += _axe(person, f"{language} proxies, code shown")
+            violations += axe_violations(person, f"{language} proxies, code shown")
             _log_in(proxy, portal, portal.bystander)
             _accept(proxy, code)
             proxy.wait_for_url(f"{portal.url}/")
@@ -1083,29 +1064,29 @@ def test_a_proxy_acts_for_the_person_until_the_person_revokes(
             banner = proxy.locator(".acting p").inner_text()
             assert name in banner
             assert proxy.locator("a[href$='reveal=true']").count() == 0
-            violations += _axe(proxy, f"{language} my information, acting for someone")
+            violations += axe_violations(proxy, f"{language} my information, acting for someone")
             proxy.goto(f"{portal.url}/records")
             assert _indices(proxy)  # the person's records, not the proxy's (who has none)
-            violations += _axe(proxy, f"{language} records, acting for someone")
+            violations += axe_violations(proxy, f"{language} records, acting for someone")
             proxy.goto(f"{portal.url}/proxies")
-            violations += _axe(proxy, f"{language} proxies, acting for someone")
+            violations += axe_violations(proxy, f"{language} proxies, acting for someone")
             _post_by_script(proxy, "/lost-card", _form_token_of(proxy))
             assert proxy.locator("h1").count() == 1
-            violations += _axe(proxy, f"{language} only the person may")
+            violations += axe_violations(proxy, f"{language} only the person may")
 
             person.goto(f"{portal.url}/proxies")
-            violations += _axe(person, f"{language} proxies, one active")
+            violations += axe_violations(person, f"{language} proxies, one active")
             _post_by_script(person, "/proxies/accept", _form_token_of(person), code="0000-0000")
             assert person.locator("main .error[role=alert]").count() == 1
-            violations += _axe(person, f"{language} proxies, a code refused")
+            violations += axe_violations(person, f"{language} proxies, a code refused")
             _post_by_script(person, "/logout", "not this session's")
-            violations += _axe(person, f"{language} a form from elsewhere refused")
+            violations += axe_violations(person, f"{language} a form from elsewhere refused")
             person.goto(f"{portal.url}/reported?case=nothing")
-            violations += _axe(person, f"{language} not found")
+            violations += axe_violations(person, f"{language} not found")
             person.goto(f"{portal.url}/proxies")
             _post(person, "/revoke", lambda: person.click("form[action$='/revoke'] button"))
             person.wait_for_url(f"{portal.url}/proxies?done=revoked")
-            violations += _axe(person, f"{language} proxies, revoked")
+            violations += axe_violations(person, f"{language} proxies, revoked")
             proxy.goto(f"{portal.url}/records")
             _shows_nothing_of(proxy, name, portal.applicant.number)
     assert not violations, "axe-core found violations:\n" + "\n".join(violations)
