@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from fastapi import FastAPI
+from starlette.routing import Mount
 from tests.integration.conftest import place_databases
 
 from mynumber.cards import app as card_app
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from mynumber.nodes.context import NodeContext
+
 HOST_URL = "http://127.0.0.1:8000"
 PORTAL = "/portal"
 PIN = DEMO_PINS[next(kind for kind in DEMO_PINS if kind.value == "authentication")]
@@ -80,6 +84,18 @@ class Portal:
     def session(self, node_id: str) -> AbstractContextManager[Session]:
         """Return a unit of work on node ``node_id``'s database, committed at the end."""
         return node_session(self.opened, node_id)
+
+    def node(self, node_id: str) -> NodeContext:
+        """Return the context of node ``node_id``, mounted in the host."""
+        for route in self.app.routes:
+            if (
+                isinstance(route, Mount)
+                and route.name == node_id
+                and isinstance(route.app, FastAPI)
+            ):
+                context: NodeContext = route.app.state.node
+                return context
+        raise LookupError(node_id)
 
     def browser(self, *, language: str = "en") -> httpx.AsyncClient:
         """Return a new client that keeps cookies, as one browser does."""

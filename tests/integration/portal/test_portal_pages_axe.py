@@ -1,8 +1,10 @@
-"""Pages only a fixture reaches, checked by axe-core in Chromium: a police record unsealed.
+"""Pages only a fixture reaches, checked by axe-core in Chromium.
 
 The served demo's sealed record opens in a year, so the records page showing one in full is
-rendered here, from the portal of the fixture, and loaded into Debian's Chromium with the portal's
-stylesheet inlined (as the page would have it), for axe-core's WCAG 2.2 AA rules.
+rendered here, from the portal of the fixture; and the page the portal gives when a node it reads
+from does not answer is rendered as the portal renders it. Each is loaded into Debian's Chromium
+with the portal's stylesheet inlined (as the page would have it), for axe-core's WCAG 2.2 AA
+rules.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from importlib.resources import files
 
 import anyio.to_thread
 import pytest
+from starlette.requests import Request
 from tests.e2e.browsers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -19,6 +22,8 @@ from tests.e2e.browsers import (
     need_axe,
     need_the_browser,
 )
+
+from mynumber.portal.visits import Visit, unavailable
 
 from .conftest import PORTAL, Portal
 
@@ -66,5 +71,36 @@ async def test_an_unsealed_police_record_passes_axe_in_japanese_and_english(
             assert "R7-12" in shown.text
             assert "R9-99" not in shown.text
             pages[f"{language} records, a police record unsealed"] = shown.text
+    violations = await anyio.to_thread.run_sync(_violations, pages)
+    assert not violations, "axe-core found violations:\n" + "\n".join(violations)
+
+
+def _unavailable_page(portal: Portal, language: str) -> str:
+    """Return the page the portal gives a logged-out visitor when a node does not answer."""
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "scheme": "http",
+            "server": ("127.0.0.1", 8000),
+            "root_path": PORTAL,
+            "path": f"{PORTAL}/records",
+            "query_string": b"",
+            "headers": [],
+        }
+    )
+    visit = Visit(request, portal.node("portal"), language, None, None)
+    return bytes(unavailable(visit).body).decode("utf-8")
+
+
+async def test_the_page_of_a_node_not_answering_passes_axe(portal: Portal) -> None:
+    """The page saying a service is not available just now, in Japanese and English."""
+    need_the_browser("the unavailable page's accessibility test")
+    need_axe()
+    pages = {
+        f"{language} a node not answering": _unavailable_page(portal, language)
+        for language in ("ja", "en")
+    }
+    assert "Not available just now" in pages["en a node not answering"]
     violations = await anyio.to_thread.run_sync(_violations, pages)
     assert not violations, "axe-core found violations:\n" + "\n".join(violations)

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from fastapi import FastAPI
-from starlette.routing import Mount
 
 from mynumber.grants import Grant, issue_grant
 from mynumber.ledger.notes import verifier_key
@@ -31,7 +29,6 @@ from .conftest import PORTAL, Holder, Portal
 if TYPE_CHECKING:
     import httpx
 
-    from mynumber.nodes.context import NodeContext
 
 pytestmark = pytest.mark.anyio
 
@@ -46,15 +43,6 @@ def _row(page: str, index: int) -> str:
         if f'data-verify-index="{index}"' in row:
             return str(row)
     raise AssertionError(index)
-
-
-def _node(portal: Portal, node_id: str) -> NodeContext:
-    """Return the context of node ``node_id``, mounted in the portal fixture's host."""
-    for route in portal.app.routes:
-        if isinstance(route, Mount) and route.name == node_id and isinstance(route.app, FastAPI):
-            context: NodeContext = route.app.state.node
-            return context
-    raise LookupError(node_id)
 
 
 def _grant(portal: Portal, holder: Holder) -> str:
@@ -91,7 +79,7 @@ async def _unseal(
     portal: Portal, holder: Holder, evidence: dict[str, Any], *, sender: str = "portal"
 ) -> httpx.Response:
     """Ask the oversight node to open ``evidence``'s record, as node ``sender``, for ``holder``."""
-    oversight = _node(portal, sender).clients.client("oversight")
+    oversight = portal.node(sender).clients.client("oversight")
     headers = {"X-Resident-Grant": _grant(portal, holder)}
     return await oversight.post("api/unsealings", json=evidence, headers=headers)
 
