@@ -14,7 +14,7 @@ override (:mod:`mynumber.ledger.sealing`).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +28,7 @@ from mynumber.deployment import NodeKind, NodeSpec, read_deployment
 from mynumber.keys import KeyRefusedError, NodeKeys
 from mynumber.ledger.entries import canonical_json, parse_entry
 from mynumber.ledger.notes import Verifier, Verifiers
-from mynumber.ledger.sealing import unseal_entry
+from mynumber.ledger.sealing import UNSEALING_ZONE, unseal_entry
 from mynumber.ledger.services import hub_ledger, log_origin
 from mynumber.ledger.verification import LedgerVerifier
 from mynumber.nodes.directory import open_deployment
@@ -60,9 +60,6 @@ UnsealKeyOption = Annotated[
     Path,
     typer.Option("--key", help="The oversight commission's X25519 private key (PEM, PKCS#8)."),
 ]
-
-#: Unsealing dates are calendar dates in Japan.
-_JAPAN = timezone(timedelta(hours=9), "JST")
 
 
 @dataclass(frozen=True)
@@ -176,6 +173,6 @@ def unseal(index: IndexOption, key: UnsealKeyOption, directory: DirOption = None
             data = bytes(hub_ledger(session, keys, spec.base_url).entry(index).entry)
     finally:
         engine.dispose()
-    today = datetime.now(_JAPAN).date()
+    today = datetime.now(UNSEALING_ZONE).date()
     body = unseal_entry(parse_entry(data), private_key, today=today)
     typer.echo(canonical_json(body).decode("utf-8"))

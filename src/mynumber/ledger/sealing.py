@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Final
 
 from cryptography.exceptions import InvalidTag
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALGORITHM",
     "SEALED_KIND",
+    "UNSEALING_ZONE",
     "SealedCount",
     "SealedEntry",
     "count_sealed",
@@ -67,6 +68,8 @@ __all__ = [
 SEALED_KIND: Final = "sealed"
 #: The one sealing algorithm, named in every sealed entry so that a later one can be told apart.
 ALGORITHM: Final = "X25519-HKDF-SHA256-AES-256-GCM"
+#: Unsealing dates are calendar dates in Japan: an entry opens at midnight Japan time (UTC+9).
+UNSEALING_ZONE: Final = timezone(timedelta(hours=9), "JST")
 #: HKDF's info: binds the key to this use and version.
 INFO: Final = b"mynumber/sealed-entry/v1"
 #: How many times a seal is redrawn before the randomness itself is blamed (see seal_entry).

@@ -4,7 +4,7 @@
   checked with the registry's public key), sends a sealed record of police access with its proof
   and checkpoint, as for a case (:mod:`mynumber.oversight.api`). The commission checks the
   evidence the same way -- in the ledger under the hub's signed checkpoint, about the person the
-  grant names -- and, once the record's unsealing date has come (today, in UTC), opens it with its
+  grant names -- and, once the record's unsealing date has come (today, in Japan), opens it with its
   ``sealed-entries.key`` and answers what it says (200): the body that asked, when, for which task
   and case, which data items were disclosed, and by whom.
 
@@ -12,7 +12,7 @@ An entry whose date has not come is refused (``still-sealed``, with the date); a
 not sealed, or evidence that does not hold, is refused (422). Nothing is written.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mynumber.deployment import NodeKind
 from mynumber.keys import SEALED_ENTRIES
 from mynumber.ledger.exceptions import MalformedEntry
+from mynumber.ledger.sealing import UNSEALING_ZONE
 from mynumber.nodes.context import Node, NodeContext
 from mynumber.oversight.api import EvidenceForm, hub_ledger_key, resident_grant
 from mynumber.oversight.cases import unseal_record
@@ -68,7 +69,7 @@ async def unseal(
     await node.calling_node(request, NodeKind.PORTAL)
     holder = resident_grant(node, grant)
     ledger_key = await hub_ledger_key(node)
-    today = datetime.now(UTC).date()
+    today = datetime.now(UNSEALING_ZONE).date()
     record = unseal_record(
         form.evidence(), holder.disclosure_code, ledger_key, _sealing_key(node), today=today
     )

@@ -9,7 +9,7 @@
 
 The hub answers only the entries of the resident the registry's grant names: another person's
 record is not found. A sealed record of police access whose unsealing date has come (today, in
-UTC) is shown and downloaded in full: the portal sends it with its proof to the oversight
+Japan) is shown and downloaded in full: the portal sends it with its proof to the oversight
 commission, which alone can open it; if the commission refuses or does not answer, the record is
 shown sealed.
 """
@@ -27,6 +27,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mynumber.deployment import NodeKind
+from mynumber.ledger.sealing import UNSEALING_ZONE
 from mynumber.nodes.context import Node  # noqa: TC001 -- FastAPI reads them at run time
 from mynumber.nodes.exceptions import NodeUnavailable
 from mynumber.portal import i18n
@@ -88,7 +89,7 @@ async def _entries(
         return unavailable(visit)
     page = answer.json()
     records = [read_record(int(e["index"]), e["entry"]) for e in page["entries"]]
-    today = datetime.now(UTC).date()
+    today = datetime.now(UNSEALING_ZONE).date()
     return int(page["total"]), [
         await _unsealed(visit, record) if is_due(record, today) else record for record in records
     ]

@@ -9,7 +9,7 @@ rules.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib.resources import files
 
 import anyio.to_thread
@@ -23,6 +23,7 @@ from tests.e2e.browsers import (
     need_the_browser,
 )
 
+from mynumber.ledger.sealing import UNSEALING_ZONE
 from mynumber.portal.visits import Visit, unavailable
 
 from .conftest import PORTAL, Portal
@@ -59,7 +60,7 @@ async def test_an_unsealed_police_record_passes_axe_in_japanese_and_english(
     need_the_browser("the unsealed record's accessibility test")
     need_axe()
     holder = portal.holder()
-    today = datetime.now(UTC).date()
+    today = datetime.now(UNSEALING_ZONE).date()
     portal.sealed(holder, unseal_on=today - timedelta(days=1), case="R7-12")
     portal.sealed(holder, unseal_on=today + timedelta(days=365), case="R9-99")
     portal.record(holder)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from mynumber.grants import Grant, issue_grant
 from mynumber.ledger.notes import verifier_key
+from mynumber.ledger.sealing import UNSEALING_ZONE
 from mynumber.ledger.services import hub_ledger, log_origin
 
 from .conftest import PORTAL, Holder, Portal
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.anyio
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(UNSEALING_ZONE).date()
 #: What the sealed entries of the portal fixture say, as the portal shows them in English.
 SHOWN = ("police-shinonomedai", "inspector-kuroda", "criminal investigation", "<li>Name</li>")
 
