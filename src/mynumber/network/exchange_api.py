@@ -46,7 +46,7 @@ from mynumber.network.service_exceptions import (
     ProviderAnswerRefused,
 )
 from mynumber.network.services import BodyRegistry
-from mynumber.network.table import PermittedExchanges, load_table
+from mynumber.network.table import shipped_table
 from mynumber.request_bodies import openapi_body, parse_form, read_bounded
 from mynumber.settings import ConfigurationError
 from mynumber.storage import unit_of_work
@@ -194,12 +194,6 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-@functools.cache
-def _table() -> PermittedExchanges:
-    """Return the shipped table of permitted exchanges, read once."""
-    return load_table()
-
-
 Hub = Annotated[HubNode, Depends(_hub)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
@@ -215,7 +209,7 @@ def _code_key(hub: HubNode) -> bytes:
 
 def _service(session: Session, hub: HubNode) -> ExchangeService:
     """Return the hub's exchange service over ``session``."""
-    return ExchangeService(session, _table(), _code_key(hub))
+    return ExchangeService(session, shipped_table(), _code_key(hub))
 
 
 def _view(exchange: Exchange, answer: dict[str, Any] | None = None) -> ExchangeView:

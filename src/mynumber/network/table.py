@@ -14,6 +14,7 @@ An employer never appears as a requester: employers and banks are number-handlin
 and its legal basis, or denied with the reason -- and never raises for a refusal.
 """
 
+import functools
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -177,6 +178,12 @@ def load_table(path: Path | None = None) -> PermittedExchanges:
             msg = f"{source}: cannot read the table of permitted exchanges ({exc}); check the path"
             raise InvalidTable(msg) from exc
     return parse_table(data, source=source)
+
+
+@functools.cache
+def shipped_table() -> PermittedExchanges:
+    """Return the table shipped with this package, read and checked once per process."""
+    return load_table()
 
 
 def parse_table(data: bytes, *, source: str = "<table>") -> PermittedExchanges:

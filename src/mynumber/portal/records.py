@@ -10,7 +10,6 @@ with the entries exactly as the ledger holds them.
 """
 
 import csv
-import functools
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +19,7 @@ from typing import Any, Final
 
 from mynumber.network.bodies import TASKS
 from mynumber.network.exceptions import UnknownExchangeRow
-from mynumber.network.table import PermittedExchanges, load_table
+from mynumber.network.table import shipped_table
 
 #: The kinds of entry the portal filters by, in the order its filter lists them.
 KINDS: Final = (
@@ -74,12 +73,6 @@ class Record:
     entry: Mapping[str, Any]
     #: A sealed record's body, once the commission has opened it.
     unsealed: Unsealed | None = None
-
-
-@functools.cache
-def _table() -> PermittedExchanges:
-    """Return the shipped table of permitted exchanges, read once."""
-    return load_table()
 
 
 def read_record(index: int, entry: Mapping[str, Any]) -> Record:
@@ -151,7 +144,7 @@ def task_name(task_id: str | None, language: str) -> str:
 
 def item_name(item_id: str | None, language: str) -> str:
     """Return the data item's name, or the id."""
-    item = _table().items.get(item_id or "")
+    item = shipped_table().items.get(item_id or "")
     if item is None:
         return item_id or ""
     return item.name_ja if language == "ja" else item.name_en
@@ -162,7 +155,7 @@ def legal_basis(row_id: str | None, language: str) -> str:
     if not row_id:
         return ""
     try:
-        row = _table().row(row_id)
+        row = shipped_table().row(row_id)
     except UnknownExchangeRow:
         return ""
     return row.legal_basis_ja if language == "ja" else row.legal_basis_en
@@ -242,7 +235,7 @@ def _row_task(row_id: str | None) -> str | None:
     if not row_id:
         return None
     try:
-        return _table().row(row_id).task.id
+        return shipped_table().row(row_id).task.id
     except UnknownExchangeRow:
         return None
 
