@@ -91,6 +91,6 @@ def check_holder(holder_kana: str, family_kana: str, given_kana: str) -> None:
     if holder_key(holder_kana) != holder_key(family_kana + given_kana):
         msg = (
             f"the account holder's name ({holder_kana.strip()}) is not your name's reading "
-            f"({family_kana} {given_kana}): a benefit account must be in your own name"
+            f"({family_kana} {given_kana}): only accounts in your own name are accepted"
         )
         raise HolderNameRefused(msg)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from sqlalchemy import func, select
 
 from mynumber.accounts.models import BenefitAccount, DepositLink
-from mynumber.accounts.rules import Account, AccountRefused, HolderNameRefused, check_holder
+from mynumber.accounts.rules import Account, AccountRefused, check_holder
 from mynumber.errors import MyNumberError
 from mynumber.register.models import Resident
 
@@ -115,7 +115,7 @@ class DepositLinks:
         (:class:`~mynumber.accounts.rules.HolderNameRefused`), an account already linked
         (:class:`AlreadyLinked`), and a link beyond the most (:class:`DepositLinksFull`).
         """
-        _check_own_name(resident, holder_kana)
+        check_holder(holder_kana, resident.family_name_kana, resident.given_name_kana)
         # One resident's links are changed one request at a time (PostgreSQL locks the row).
         self._session.execute(
             select(Resident.id).where(Resident.id == resident.id).with_for_update()
@@ -169,16 +169,3 @@ class DepositLinks:
             raise DepositLinkNotFound(msg)
         self._session.delete(found)
         self._session.flush()
-
-
-def _check_own_name(resident: Resident, holder_kana: str) -> None:
-    """Refuse a holder's name that is not the resident's reading, in the words of a link."""
-    try:
-        check_holder(holder_kana, resident.family_name_kana, resident.given_name_kana)
-    except HolderNameRefused as exc:
-        msg = (
-            f"the account holder's name ({holder_kana.strip()}) is not your name's reading "
-            f"({resident.family_name_kana} {resident.given_name_kana}): give it in kana as the "
-            "bank writes it; only accounts in your own name are linked to your number"
-        )
-        raise HolderNameRefused(msg) from exc

@@ -45,9 +45,9 @@ if TYPE_CHECKING:
 
 router = APIRouter(include_in_schema=False)
 
-#: The registry's refusals of a deposit account the page explains, by the end of their problem
-#: type; any other refusal of the form is explained as a form to check.
-_LINK_REFUSALS: Final[Mapping[str, str]] = {
+#: The registry's refusals of an account the page explains, by their problem code; any other
+#: refusal of a form is explained as a form to check.
+_REFUSALS: Final[Mapping[str, str]] = {
     "account-holder-refused": "holder",
     "account-already-linked": "duplicate",
     "deposit-links-full": "full",
@@ -113,6 +113,31 @@ async def account(request: Request, node: Node) -> Response:
         return unavailable(visit)
 
 
+async def _send_account(visit: Visit, fields: AccountFields, *, linking: bool) -> Response:
+    """Send one of the page's account forms to the registry; show a refusal with why, kept.
+
+    ``linking`` says which form it was: a deposit account to link, else the benefit account.
+    """
+    path, method, done = (
+        ("api/portal/deposit-links", "POST", "/account?done=linked#deposit-links")
+        if linking
+        else ("api/portal/benefit-account", "PUT", "/account?done=1")
+    )
+    form = fields.model_dump(exclude={"form_token"})
+    try:
+        answer = await call(visit, NodeKind.REGISTRY, path, method=method, body=form)
+        if _refused(answer):
+            error = _REFUSALS.get(problem_code(answer) or "", "form")
+            if linking:
+                return await _account_page(visit, link_error=error, link_form=form)
+            return await _account_page(visit, error=error, form=form)
+    except NodeUnavailable:
+        return unavailable(visit)
+    if not answer.is_success:
+        return failed(visit, answer)
+    return await task_done(visit, done)
+
+
 @router.post("/account")
 async def register_account(
     request: Request, node: Node, fields: Annotated[AccountFields, Form()]
@@ -121,19 +146,7 @@ async def register_account(
     visit = await form_visit(request, node, fields.form_token)
     if isinstance(visit, Response):
         return visit
-    form = fields.model_dump(exclude={"form_token"})
-    try:
-        answer = await call(
-            visit, NodeKind.REGISTRY, "api/portal/benefit-account", method="PUT", body=form
-        )
-        if answer.status_code == HTTPStatus.UNPROCESSABLE_ENTITY:
-            error = "holder" if problem_code(answer) == "account-holder-refused" else "form"
-            return await _account_page(visit, error=error, form=form)
-    except NodeUnavailable:
-        return unavailable(visit)
-    if not answer.is_success:
-        return failed(visit, answer)
-    return await task_done(visit, "/account?done=1")
+    return await _send_account(visit, fields, linking=False)
 
 
 @router.post("/account/deposit-links")
@@ -144,19 +157,7 @@ async def link_account(
     visit = await form_visit(request, node, fields.form_token)
     if isinstance(visit, Response):
         return visit
-    form = fields.model_dump(exclude={"form_token"})
-    try:
-        answer = await call(
-            visit, NodeKind.REGISTRY, "api/portal/deposit-links", method="POST", body=form
-        )
-        if _refused(answer):
-            error = _LINK_REFUSALS.get(problem_code(answer) or "", "form")
-            return await _account_page(visit, link_error=error, link_form=form)
-    except NodeUnavailable:
-        return unavailable(visit)
-    if not answer.is_success:
-        return failed(visit, answer)
-    return await task_done(visit, "/account?done=linked#deposit-links")
+    return await _send_account(visit, fields, linking=True)
 
 
 @router.post("/account/deposit-links/{link}/unlink")
